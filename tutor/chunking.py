@@ -30,6 +30,14 @@ class Chunk:
             head += " — " + self.metadata["section"]
         return f"{head}\n{self.text}"
 
+    def lexical_text(self) -> str:
+        return lexical_text(self.text, self.metadata)
+
+
+def lexical_text(text: str, meta: dict) -> str:
+    """What BM25 sees: the passage plus its title, section and the note's aliases."""
+    return f"{meta['title']} {meta.get('section', '')} {meta.get('aliases', '')} {text}"
+
 
 def _section_path(meta: dict, title: str) -> str:
     heads = [meta[k] for k in ("h1", "h2", "h3", "h4") if meta.get(k)]
@@ -63,6 +71,8 @@ def chunk_document(doc: SourceDoc, chunk_chars: int = 900, overlap: int = 120) -
         "doc_id": doc.doc_id,
         "lang": doc.lang,
         "domain": str(doc.meta.get("domain", "")),
+        # Chroma metadata must be scalar; the aliases carry the French terms of each note.
+        "aliases": "; ".join(str(a) for a in doc.meta.get("aliases") or []),
     }
     chunks: list[Chunk] = []
     for text, section in parts:

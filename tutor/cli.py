@@ -103,6 +103,61 @@ def cmd_setup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from tutor import evaluate as ev
+    from tutor.chat import Tutor
+    from tutor.embeddings import get_embedder
+
+    thresholds = ev.load_thresholds()
+    if args.quick:
+        quick = thresholds.get("quick", {})
+        if not args.model:
+            settings = replace(settings, llm_model=quick.get("model", "small"))
+        settings = replace(settings, max_answer_tokens=int(quick.get("max_answer_tokens", 64)))
+    items = ev.load_gold(split=args.split)
+    if args.quick:
+        per_kind = int(thresholds.get("quick", {}).get("items_per_kind_and_language", 5))
+        picked: dict[tuple[str, str], int] = {}
+        chosen = []
+        for item in items:
+            key = (item["kind"], item["lang"])
+            if picked.get(key, 0) < per_kind:
+                picked[key] = picked.get(key, 0) + 1
+                chosen.append(item)
+        items = chosen
+    if args.limit:
+        items = items[: args.limit]
+    embedder = get_embedder()
+    tutor = Tutor(settings, embedder=embedder, progress=True)
+    tutor.warm_up()
+    judge = ev.SupportJudge(embed=embedder.embed)
+    results = ev.run_eval(tutor, items, judge, progress=not args.no_progress)
+    metrics = ev.summarize(results)
+    report = ev.Report(
+        metrics,
+        results,
+        {
+            "model": tutor.llm.name,
+            "split": args.split,
+            "quick": args.quick,
+            "top_k": settings.top_k,
+            "context_tokens": settings.context_tokens,
+        },
+    )
+    _jpath, mpath = ev.write_report(report, Path(args.out))
+    width = max(len(k) for k in metrics)
+    for k, v in metrics.items():
+        print(f"{k:<{width}}  {v}")
+    print(f"report: {mpath}")
+    floors = thresholds.get("quick_floors" if args.quick else "full_floors", {})
+    failures = ev.check_floors(metrics, floors)
+    for f in failures:
+        print(f"below floor: {f}", file=sys.stderr)
+    return 1 if failures and (args.quick or args.enforce) else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tutor", description="Offline AWS MLS-C01 exam tutor")
     parser.add_argument("--model", help="chat model: default, small, or a GGUF path")
@@ -126,6 +181,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--share", action="store_true", help="create a public Gradio link")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("eval", help="measure answer fidelity on the gold set")
+    p.add_argument("--split", default="test", choices=["dev", "test", "all"])
+    p.add_argument("--quick", action="store_true", help="small model, a few items per kind")
+    p.add_argument("--limit", type=int, default=0, help="evaluate only the first N items")
+    p.add_argument(
+        "--out", default=str(Path(__file__).resolve().parent.parent / "evals" / "reports")
+    )
+    p.add_argument("--enforce", action="store_true", help="fail when below the full floors")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("setup", help="prepare models and build the index if missing")
     p.add_argument("--reindex", action="store_true")

@@ -11,6 +11,15 @@ from pathlib import Path
 
 from tutor.language import fold
 
+_GLUE = {"de", "des", "du", "d", "la", "le", "les", "l", "a", "au", "aux", "en", "un", "une"}
+
+
+def _normalize(text: str) -> str:
+    """Folded words without articles, so 'étiquetage de données' meets 'étiquetage des données'."""
+    words = re.sub(r"[^a-z0-9]+", " ", fold(text)).split()
+    return " " + " ".join(w for w in words if w not in _GLUE) + " "
+
+
 # Glossary lines look like: - **dérive des données** — data drift: explication…
 _ENTRY = re.compile(r"^\s*[-*]\s+\*\*(?P<fr>[^*]+)\*\*\s*[—–:-]+\s*(?P<en>[^:;]+)")
 
@@ -39,10 +48,10 @@ class Glossary:
 
     def translations(self, text: str) -> list[str]:
         """English equivalents of the glossary terms found in text, without repeats."""
-        folded = " " + re.sub(r"[^a-z0-9]+", " ", fold(text)) + " "
+        folded = _normalize(text)
         found: list[str] = []
         for fr, en in self._pairs:
-            needle = " " + re.sub(r"[^a-z0-9]+", " ", fr).strip() + " "
+            needle = _normalize(fr)
             if needle.strip() and needle in folded:
                 folded = folded.replace(needle, " ")
                 if en not in found and fold(en) not in fold(text):

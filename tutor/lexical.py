@@ -13,13 +13,18 @@ from tutor.language import fold
 
 _STOP = set(
     """a an the is are was were be been of in on at to for from by with and or but not no it its
-    this    that these those what which who whom how why when where do does did can could should would will
+    this that these those what which who whom how why when where do does did can could should
+    would will
     i you we they he she my your our their me us them there here than then so if as into about
     between vs versus use used using want need best way
     le la les un une des du de d l au aux et ou mais est sont etre quel quelle quels quelles comment
     pourquoi quand que qui quoi dans pour avec sans sur par ce cette ces son sa ses leur leurs il
     elle ils elles on nous vous je j mon ma mes ne pas plus moins tres peut faut doit qu s se y en
-    entre faire utiliser""".split()
+    entre faire utiliser notre votre nos vos chaque seul seule tout tous toute toutes aussi
+    alors ainsi comme si oui non deja encore toujours avoir ete etait sera fait dois devons
+    veux voulons veut on ont avons avez ai a hui aujourd c ca cela ceci celui celle quoi lequel
+    laquelle lesquels dont ou sans sous apres avant pendant depuis vers chez tres trop
+    peu""".split()
 )
 _TOKEN = re.compile(r"[a-z0-9]+(?:[-.][a-z0-9]+)*")
 

@@ -13,6 +13,15 @@ from tutor.lexical import tokenize
 from tutor.store import Index
 
 RRF_K = 60  # the constant of Cormack et al.; robust across collections
+MAX_PER_DOC = 2  # more passages from one note crowd out the comparison a learner asked for
+# The sheet's one-line items and the glossary match French wording best but teach little: the
+# sheet gets one slot, the glossary only when the learner asks about terminology.
+DOC_LIMITS = {"sheet": 1, "glossary-fr-en": 0}
+_TERMINOLOGY = re.compile(
+    r"\b(translat\w*|tradu\w*|glossa\w*|vocabula\w*|en anglais|in french|en fran[cç]ais|"
+    r"in english|terme|term|mot)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -41,7 +50,7 @@ class Retrieval:
     query: str  # the query actually searched (after glossary expansion)
     passages: list[Passage]
     best_similarity: float
-    lexical_coverage: float  # share of the query's content words found in the best passage
+    lexical_coverage: float  # share of the question's content words the corpus knows at all
     unknown_terms: list[str] = field(default_factory=list)
     relevant: bool = True
 
@@ -72,11 +81,10 @@ class Retriever:
     def unknown_names(self, question: str) -> list[str]:
         """Product-like names in the question that the corpus never mentions (e.g. 'Azure')."""
         vocab = self.index.lexical._retriever.vocab_dict
-        words = _NAME.findall(question)
-        first = question.strip().split(" ", 1)[0]
+        starts = {m.group(1) for m in re.finditer(r"(?:^|[.!?;:]\s+)(\w+)", question.strip())}
         unknown = []
-        for w in words:
-            if w == first and not any(c.isupper() for c in w[1:]):
+        for w in _NAME.findall(question):
+            if len(w) < 3 or (w in starts and not any(c.isupper() for c in w[1:])):
                 continue  # a capital at the start of a sentence says nothing
             toks = tokenize(w)
             if toks and not any(t in vocab for t in toks):
@@ -92,7 +100,7 @@ class Retriever:
         fused = reciprocal_rank_fusion([c for c, _ in vector_hits], [c for c, _ in lexical_hits])
         sims = dict(vector_hits)
         ranked = sorted(fused, key=lambda c: -fused[c])
-        records = self.index.get(ranked[: s.top_k * 3])
+        records = self.index.get(ranked[: s.top_k * 6])
         missing_sims = [c for c in records if c not in sims]
         if missing_sims:  # BM25-only hits: compute their similarity so the gate can judge them
             for cid, emb in self.index.embeddings(missing_sims).items():
@@ -101,12 +109,17 @@ class Retriever:
         passages: list[Passage] = []
         budget = s.context_tokens
         seen_text: set[str] = set()
+        per_doc: dict[str, int] = {}
+        limits = dict(DOC_LIMITS)
+        if _TERMINOLOGY.search(question):
+            limits["glossary-fr-en"] = 1
         for cid in ranked:
             if cid not in records or len(passages) >= s.top_k:
                 continue
             text, meta = records[cid]
             key = fold(text)[:200]
-            if key in seen_text:
+            doc = meta.get("doc_id", "")
+            if key in seen_text or per_doc.get(doc, 0) >= limits.get(doc, MAX_PER_DOC):
                 continue
             cost = estimate_tokens(text)
             if passages and cost > budget:
@@ -116,17 +129,32 @@ class Retriever:
                 cost = budget
             budget -= cost
             seen_text.add(key)
+            per_doc[doc] = per_doc.get(doc, 0) + 1
             passages.append(Passage(cid, text, meta, fused[cid], sims.get(cid, 0.0)))
 
         best = max((p.similarity for p in passages), default=0.0)
-        coverage = _coverage(query, passages[0].text if passages else "")
+        coverage = self.vocabulary_coverage(question)
         unknown = self.unknown_names(question)
-        relevant = (
-            bool(passages)
-            and best >= s.min_relevance
-            and not (unknown and best < s.min_relevance + 0.25)
-        )
+        relevant = self.gate(best, coverage, unknown) and bool(passages)
         return Retrieval(query, passages, best, coverage, unknown, relevant)
+
+    def vocabulary_coverage(self, question: str) -> float:
+        """Share of the question's content words that occur anywhere in the corpus."""
+        vocab = self.index.lexical._retriever.vocab_dict
+        words = tokenize(question)
+        return sum(w in vocab for w in words) / len(words) if words else 0.0
+
+    def gate(self, similarity: float, coverage: float, unknown: list[str]) -> bool:
+        """Decide whether the material can answer; the model still declines what slips by.
+
+        The English-only embedder scores French questions low, so the corpus vocabulary (which
+        holds the French sheet, glossary and aliases) is the second, language-neutral signal.
+        A product name the corpus never mentions ("Azure", "BigQuery") needs strong similarity.
+        """
+        s = self.settings
+        if unknown and similarity < s.min_relevance + 0.3:
+            return False
+        return similarity >= s.min_relevance or coverage >= s.min_coverage
 
 
 def _trim(text: str, budget_tokens: int) -> str:
@@ -137,10 +165,3 @@ def _trim(text: str, budget_tokens: int) -> str:
     cut = text[:limit]
     end = max(cut.rfind(". "), cut.rfind("\n"))
     return (cut[: end + 1] if end > limit // 2 else cut).rstrip() + " …"
-
-
-def _coverage(query: str, text: str) -> float:
-    q = set(tokenize(query))
-    if not q:
-        return 0.0
-    return len(q & set(tokenize(text))) / len(q)

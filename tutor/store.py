@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tutor.chunking import Chunk, chunk_document
+from tutor.chunking import Chunk, chunk_document, lexical_text
 from tutor.config import Settings, apply_offline_environment
 from tutor.corpus import CorpusFileError, file_hash, list_files, load_file, source_name
 from tutor.errors import TutorError
 from tutor.lexical import LexicalIndex
 
 MANIFEST_VERSION = 1
-CHUNKER_VERSION = 1  # bump when chunking changes so every file is re-chunked
+CHUNKER_VERSION = 2  # bump when chunking changes so every file is re-chunked
 ADD_BATCH = 1000
 
 
@@ -282,7 +282,7 @@ def _write_build(
                 [r[3] for r in records],
             )
             all_ids += [r[0] for r in records]
-            all_texts += [r[1] for r in records]
+            all_texts += [lexical_text(r[1], r[2]) for r in records]
             manifest_files[source] = {"sha256": digest, "chunks": len(records), "root": str(root)}
             report.reused_files += 1
             continue
@@ -317,7 +317,7 @@ def _write_build(
                 on_progress(i + len(batch), len(fresh))
         bar.close()
         all_ids += [c.id for c in fresh]
-        all_texts += [c.text for c in fresh]
+        all_texts += [c.lexical_text() for c in fresh]
 
     LexicalIndex.build(all_ids, all_texts).save(tmp / "bm25")
     report.files = len(manifest_files)
