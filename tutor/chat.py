@@ -37,6 +37,7 @@ class Answer:
     language: str = "en"
     query: str = ""  # the standalone question that was searched
     searched: list[dict] = field(default_factory=list)  # passages given to the model
+    declined_by: str = ""  # "gate" (retrieval found nothing relevant) or "model"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -119,7 +120,7 @@ class Tutor:
                 from tutor.llm import load_chat_model
 
                 self._llm = load_chat_model(self.settings, progress=self._progress)
-                self._llm.warm(prompts.answer_messages("warm-up", [], "en")[:1])
+                self._llm.warm(prompts.prefix_messages())
             return self._llm
 
     def warm_up(self) -> None:
@@ -148,7 +149,7 @@ class Tutor:
             timings["condense"] = time.perf_counter() - start
 
         t0 = time.perf_counter()
-        found = self.retriever.search(query)
+        found = self.retriever.search(query, lang)
         timings["retrieval"] = time.perf_counter() - t0
         searched = [
             {
@@ -156,6 +157,7 @@ class Tutor:
                 "source": p.source,
                 "title": p.title,
                 "section": p.section,
+                "doc_id": p.meta.get("doc_id", ""),
                 "similarity": round(p.similarity, 3),
             }
             for n, p in enumerate(found.passages, 1)
@@ -164,10 +166,12 @@ class Tutor:
         if not found.relevant:
             timings["first_token"] = timings["total"] = time.perf_counter() - start
             yield DECLINE[lang]
-            yield Answer(DECLINE[lang], [], True, timings, lang, query, searched)
+            yield Answer(DECLINE[lang], [], True, timings, lang, query, searched, "gate")
             return
 
-        messages = prompts.answer_messages(question if not pairs else query, found.passages, lang)
+        messages = prompts.answer_messages(
+            question if not pairs else query, found.passages, lang, found.borderline
+        )
         raw = ""
         shown = 0
         for piece in self.llm.stream(
@@ -187,7 +191,7 @@ class Tutor:
         text = _strip_prefix(raw)
         if prompts.NOT_COVERED in text or not text:
             timings["total"] = time.perf_counter() - start
-            yield Answer(DECLINE[lang], [], True, timings, lang, query, searched)
+            yield Answer(DECLINE[lang], [], True, timings, lang, query, searched, "model")
             return
         text, citations = resolve(text, found.passages)
         timings["total"] = time.perf_counter() - start

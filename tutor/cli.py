@@ -127,6 +127,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
                 picked[key] = picked.get(key, 0) + 1
                 chosen.append(item)
         items = chosen
+    if args.every > 1:
+        items = items[:: args.every]
     if args.limit:
         items = items[: args.limit]
     embedder = get_embedder()
@@ -186,6 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test", choices=["dev", "test", "all"])
     p.add_argument("--quick", action="store_true", help="small model, a few items per kind")
     p.add_argument("--limit", type=int, default=0, help="evaluate only the first N items")
+    p.add_argument("--every", type=int, default=1, help="evaluate every Nth item (a sample)")
     p.add_argument(
         "--out", default=str(Path(__file__).resolve().parent.parent / "evals" / "reports")
     )

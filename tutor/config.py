@@ -40,14 +40,14 @@ class Settings:
     llm_remote_model: str = "local"  # TUTOR_LLM_REMOTE_MODEL: model name sent to the server
     llm_threads: int = 0  # TUTOR_LLM_THREADS: 0 = number of CPU cores
     llm_context: int = 4096  # TUTOR_LLM_CONTEXT: context window in tokens
-    max_answer_tokens: int = 220  # TUTOR_MAX_ANSWER_TOKENS
+    max_answer_tokens: int = 160  # TUTOR_MAX_ANSWER_TOKENS
     temperature: float = 0.1  # TUTOR_TEMPERATURE
 
     # Retrieval.
     top_k: int = 4  # TUTOR_TOP_K: passages given to the model at most
     candidates: int = 24  # TUTOR_CANDIDATES: hits taken from each retriever before fusion
     context_tokens: int = 360  # TUTOR_CONTEXT_TOKENS: budget for the passages in the prompt
-    min_relevance: float = 0.30  # TUTOR_MIN_RELEVANCE: cosine similarity that counts as on topic
+    min_relevance: float = 0.28  # TUTOR_MIN_RELEVANCE: cosine similarity that counts as on topic
     min_coverage: float = 0.55  # TUTOR_MIN_COVERAGE: share of question words the corpus knows
     chunk_chars: int = 900  # TUTOR_CHUNK_CHARS: target chunk size when a section is long
     chunk_overlap: int = 120  # TUTOR_CHUNK_OVERLAP

@@ -32,6 +32,15 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
+LOWER_IS_BETTER = {
+    "false_decline_rate",
+    "first_token_p50",
+    "first_token_p95",
+    "total_p50",
+    "errors",
+}
+
+
 class GoldError(ValueError):
     """A gold item that does not follow the documented format."""
 
@@ -125,6 +134,7 @@ class ItemResult:
     first_token: float
     total: float
     error: str = ""
+    declined_by: str = ""
 
 
 def evaluate_item(tutor, item: dict, judge: SupportJudge) -> ItemResult:
@@ -199,6 +209,7 @@ def evaluate_item(tutor, item: dict, judge: SupportJudge) -> ItemResult:
         answer.timings.get("first_token", 0.0),
         answer.timings.get("total", 0.0),
         error,
+        answer.declined_by,
     )
 
 
@@ -277,13 +288,13 @@ def load_thresholds(path: Path = EVALS_DIR / "thresholds.toml") -> dict:
 
 
 def check_floors(metrics: dict, floors: dict) -> list[str]:
-    """Names and values of metrics below their floor (latency entries are ceilings)."""
+    """Metrics on the wrong side of their bound (for LOWER_IS_BETTER ones it is a ceiling)."""
     failures = []
     for name, bound in floors.items():
         value = metrics.get(name)
         if value is None:
             failures.append(f"{name}: not measured")
-        elif name.startswith(("first_token", "total")):
+        elif name in LOWER_IS_BETTER:
             if value > bound:
                 failures.append(f"{name} = {value} above ceiling {bound}")
         elif value < bound:

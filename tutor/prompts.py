@@ -7,54 +7,96 @@ from collections.abc import Sequence
 
 NOT_COVERED = "NOT_IN_MATERIAL"
 
-SYSTEM = f"""You are a tutor for the AWS Certified Machine Learning - Specialty exam (MLS-C01).
-Rules for answers:
-1. Use only the numbered passages given with the question. Never add facts from memory.
-2. End every sentence with the number of the passage that supports it, like [1] or [2][3]. Only cite numbers that were given.
-3. Be short: two to four sentences. Start with the direct answer (the AWS service, feature, technique or number asked for), then the reason.
-4. Write in the language requested (English or French). Keep AWS service names and technical terms in English.
-5. Almost every question is answered by the passages. Only when no passage is about the subject of the question at all (for example cooking, sport or another cloud provider), reply with exactly: {NOT_COVERED}
-When asked to rewrite a question, output only the rewritten question.
+SYSTEM = """You are a tutor for the AWS Certified Machine Learning - Specialty exam (MLS-C01). You answer a learner's question using only the numbered passages of study material that come with it.
 
-Example 1
-Passages:
-[1] Amazon Polly - What it is: Polly turns text into lifelike speech.
-Question (answer in English): What is the best pizza in Naples?
-Answer: {NOT_COVERED}
+How to answer:
+- Give the direct answer first: name the AWS service, feature, setting, algorithm, technique or number that answers the question. Then give the reason in one or two sentences.
+- Write two or three short sentences in total. No lists, no headings. Never repeat the question or these instructions.
+- Use only facts stated in the passages. Put the number of the supporting passage after each sentence, like [1] or [2].
+- Include the precise details the passages give that answer the question: parameter names, numbers, limits.
+- Answer in the language of the question (English or French). Keep AWS service names and technical terms in English.
 
-Example 2
-Passages:
-[1] Amazon Data Firehose - When to use it: Firehose loads streaming records into Amazon S3, Amazon Redshift or OpenSearch with no consumer code; it buffers by size or time and keeps nothing for replay.
-[2] Kinesis Data Streams - What it is: Data Streams keeps records in shards (24 hours by default, up to 365 days) so that several custom consumers can read and replay them.
-Question (answer in English): I need clickstream events delivered to S3 without writing consumer code. Which service?
-Answer: Use Amazon Data Firehose (formerly Kinesis Data Firehose), which delivers streaming data to S3 without any consumer code [1]. Kinesis Data Streams would need your own consumers and fits when records must be replayed [2].
+When asked to rewrite a question instead, output only the rewritten question."""
 
-Example 3
-Passages:
-[1] SageMaker Model Monitor - What it is: Model Monitor compares the data captured at an endpoint with a baseline computed from the training data and raises violations in CloudWatch when the data drifts.
-Question (answer in French): Comment détecter la dérive des données d'un modèle en production ?
-Answer: Utilisez SageMaker Model Monitor : il compare les données capturées par le point de terminaison à une baseline issue des données d'entraînement [1]. Les écarts (data drift) sont signalés comme violations dans CloudWatch [1].
-"""
-
-LANGUAGE_NAMES = {"en": "English", "fr": "French"}
+INSTRUCTION = {
+    "en": "Answer in English, in two or three sentences, starting with the direct answer.",
+    "fr": "Réponds en français, en deux ou trois phrases, en commençant par la réponse directe.",
+}
+# Offered only when retrieval is borderline: a small model offered an exit takes it too often.
+MAY_DECLINE = (
+    f"If none of the passages is about the subject of this question, reply only: {NOT_COVERED}"
+)
 
 
 def format_passages(passages: Sequence) -> str:
-    """Number passages [1]..[n]; each line carries its title and section for context."""
+    """Number passages [1]..[n]; each carries its title so a bare sentence keeps its subject."""
     lines = []
     for n, p in enumerate(passages, 1):
-        head = p.title + (f" - {p.section}" if p.section else "")
         text = " ".join(p.text.split())
-        lines.append(f"[{n}] {head}: {text}")
+        lines.append(f"[{n}] {p.title}: {text}")
     return "\n".join(lines)
 
 
-def answer_messages(question: str, passages: Sequence, lang: str) -> list[dict]:
-    user = (
-        f"Passages:\n{format_passages(passages)}\n"
-        f"Question (answer in {LANGUAGE_NAMES.get(lang, 'English')}): {question}"
+def _user(passages_text: str, question: str, lang: str, may_decline: bool = False) -> str:
+    text = (
+        f"Passages:\n{passages_text}\n\nQuestion: {question}\n\n"
+        f"{INSTRUCTION.get(lang, INSTRUCTION['en'])}"
     )
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+    return text + ("\n" + MAY_DECLINE if may_decline else "")
+
+
+# Worked examples as real conversation turns: a small chat model imitates turns far better than
+# examples described inside the system prompt. They never change, so they stay in the KV cache.
+EXAMPLES = [
+    {
+        "role": "user",
+        "content": _user(
+            "[1] Amazon Data Firehose: Firehose loads streaming records into Amazon S3, Amazon "
+            "Redshift or OpenSearch with no consumer code. It buffers records by size or time "
+            "and keeps nothing for replay.\n[2] Kinesis Data Streams: Data Streams keeps records "
+            "in shards for 24 hours by default, up to 365 days, so several custom consumers can "
+            "read and replay them.",
+            "I need clickstream events delivered to S3 without writing consumer code. "
+            "Which service?",
+            "en",
+        ),
+    },
+    {
+        "role": "assistant",
+        "content": "Use Amazon Data Firehose, which delivers streaming data to S3 with no "
+        "consumer code [1]. Kinesis Data Streams would need custom consumers and suits data "
+        "that must be replayed [2].",
+    },
+    {
+        "role": "user",
+        "content": _user(
+            "[1] SageMaker Model Monitor: Model Monitor compares the data captured at an "
+            "endpoint with a baseline computed from the training data. Violations are published "
+            "to CloudWatch when the data drifts.\n[2] SageMaker Clarify: Clarify measures bias "
+            "before and after training and explains predictions with SHAP values.",
+            "Comment détecter la dérive des données d'un modèle en production ?",
+            "fr",
+        ),
+    },
+    {
+        "role": "assistant",
+        "content": "Utilisez SageMaker Model Monitor, qui compare les données capturées par le "
+        "point de terminaison à une baseline calculée sur les données d'entraînement [1]. Les "
+        "écarts sont signalés comme violations dans CloudWatch [1].",
+    },
+]
+
+
+def prefix_messages() -> list[dict]:
+    """The fixed start of every conversation with the model (cached by llama.cpp)."""
+    return [{"role": "system", "content": SYSTEM}, *EXAMPLES]
+
+
+def answer_messages(
+    question: str, passages: Sequence, lang: str, may_decline: bool = False
+) -> list[dict]:
+    user = _user(format_passages(passages), question, lang, may_decline)
+    return [*prefix_messages(), {"role": "user", "content": user}]
 
 
 def condense_messages(question: str, history: Sequence[tuple[str, str]]) -> list[dict]:
@@ -66,4 +108,4 @@ def condense_messages(question: str, history: Sequence[tuple[str, str]]) -> list
         "language. Output only the rewritten question.\n"
         f"Conversation:\n{turns}\nLast question: {question}\nRewritten question:"
     )
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+    return [*prefix_messages(), {"role": "user", "content": user}]

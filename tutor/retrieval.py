@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from tutor.config import Settings
 from tutor.glossary import Glossary
-from tutor.language import fold
+from tutor.language import detect_language, fold
 from tutor.lexical import tokenize
 from tutor.store import Index
 
@@ -18,8 +18,8 @@ MAX_PER_DOC = 2  # more passages from one note crowd out the comparison a learne
 # sheet gets one slot, the glossary only when the learner asks about terminology.
 DOC_LIMITS = {"sheet": 1, "glossary-fr-en": 0}
 _TERMINOLOGY = re.compile(
-    r"\b(translat\w*|tradu\w*|glossa\w*|vocabula\w*|en anglais|in french|en fran[cç]ais|"
-    r"in english|terme|term|mot)\b",
+    r"\b(glossa\w*|vocabula\w*|en anglais|in english|en fran[cç]ais|in french|how do you say|"
+    r"comment dit-on|que veut dire|terme anglais|english term|french term|terme fran[cç]ais)\b",
     re.IGNORECASE,
 )
 
@@ -53,6 +53,7 @@ class Retrieval:
     lexical_coverage: float  # share of the question's content words the corpus knows at all
     unknown_terms: list[str] = field(default_factory=list)
     relevant: bool = True
+    borderline: bool = False  # relevant, but only just: the model may still decline
 
 
 def reciprocal_rank_fusion(*rankings: list[str], k: int = RRF_K) -> dict[str, float]:
@@ -91,7 +92,7 @@ class Retriever:
                 unknown.append(w)
         return unknown
 
-    def search(self, question: str) -> Retrieval:
+    def search(self, question: str, lang: str | None = None) -> Retrieval:
         s = self.settings
         query = self.glossary.expand(question)
         vec = self.embedder.embed_one(query).tolist()
@@ -106,37 +107,71 @@ class Retriever:
             for cid, emb in self.index.embeddings(missing_sims).items():
                 sims[cid] = float(sum(a * b for a, b in zip(emb, vec, strict=True)))
 
-        passages: list[Passage] = []
-        budget = s.context_tokens
+        chunks: list[Passage] = []
         seen_text: set[str] = set()
         per_doc: dict[str, int] = {}
         limits = dict(DOC_LIMITS)
         if _TERMINOLOGY.search(question):
             limits["glossary-fr-en"] = 1
         for cid in ranked:
-            if cid not in records or len(passages) >= s.top_k:
+            if cid not in records or len(chunks) >= s.top_k:
                 continue
             text, meta = records[cid]
             key = fold(text)[:200]
             doc = meta.get("doc_id", "")
             if key in seen_text or per_doc.get(doc, 0) >= limits.get(doc, MAX_PER_DOC):
                 continue
-            cost = estimate_tokens(text)
-            if passages and cost > budget:
-                continue
-            if not passages and cost > budget:
-                text = _trim(text, budget)
-                cost = budget
-            budget -= cost
             seen_text.add(key)
             per_doc[doc] = per_doc.get(doc, 0) + 1
-            passages.append(Passage(cid, text, meta, fused[cid], sims.get(cid, 0.0)))
+            chunks.append(Passage(cid, text, meta, fused[cid], sims.get(cid, 0.0)))
+        passages = self.condense(query, vec, chunks)
 
         best = max((p.similarity for p in passages), default=0.0)
         coverage = self.vocabulary_coverage(question)
         unknown = self.unknown_names(question)
-        relevant = self.gate(best, coverage, unknown) and bool(passages)
-        return Retrieval(query, passages, best, coverage, unknown, relevant)
+        lang = lang or detect_language(question)
+        relevant = self.gate(best, coverage, unknown, lang) and bool(passages)
+        borderline = relevant and lang == "en" and best < s.min_relevance + 0.08
+        return Retrieval(query, passages, best, coverage, unknown, relevant, borderline)
+
+    def condense(self, query: str, query_vec: list[float], chunks: list[Passage]) -> list[Passage]:
+        """Keep the sentences of the retrieved chunks that best answer the query, within the
+        token budget.
+
+        Prompt evaluation dominates the time to the first token on a CPU, and a small model
+        answers better from three pointed sentences than from four whole sections.
+        """
+        budget = self.settings.context_tokens
+        if sum(estimate_tokens(c.text) for c in chunks) <= budget:
+            return chunks
+        units = [
+            (i, j, sent)
+            for i, c in enumerate(chunks)
+            for j, sent in enumerate(split_sentences(c.text))
+        ]
+        if not units:
+            return chunks
+        vectors = self.embedder.embed([u[2] for u in units])
+        q = set(tokenize(query))
+        scored = []
+        for (i, j, sent), vec in zip(units, vectors, strict=True):
+            cosine = float(sum(a * b for a, b in zip(vec, query_vec, strict=False)))
+            words = set(tokenize(sent))
+            lexical = len(q & words) / len(q) if q else 0.0
+            scored.append((cosine + 0.3 * lexical - 0.03 * i, i, j, sent))
+        keep: dict[int, list[tuple[int, str]]] = {}
+        for _, i, j, sent in sorted(scored, reverse=True):
+            cost = estimate_tokens(sent)
+            if cost > budget:
+                continue
+            budget -= cost
+            keep.setdefault(i, []).append((j, sent))
+        out = []
+        for i, c in enumerate(chunks):
+            if i in keep:
+                text = " ".join(sent for _, sent in sorted(keep[i]))
+                out.append(Passage(c.id, text, c.meta, c.score, c.similarity))
+        return out
 
     def vocabulary_coverage(self, question: str) -> float:
         """Share of the question's content words that occur anywhere in the corpus."""
@@ -144,24 +179,30 @@ class Retriever:
         words = tokenize(question)
         return sum(w in vocab for w in words) / len(words) if words else 0.0
 
-    def gate(self, similarity: float, coverage: float, unknown: list[str]) -> bool:
-        """Decide whether the material can answer; the model still declines what slips by.
+    def gate(self, similarity: float, coverage: float, unknown: list[str], lang: str) -> bool:
+        """Decide whether the material can answer.
 
-        The English-only embedder scores French questions low, so the corpus vocabulary (which
-        holds the French sheet, glossary and aliases) is the second, language-neutral signal.
-        A product name the corpus never mentions ("Azure", "BigQuery") needs strong similarity.
+        English questions are judged by cosine similarity. The English-only embedder scores
+        French questions low, so for them the corpus vocabulary (which holds the French sheet,
+        glossary and aliases) is a second, language-neutral signal. A product name the corpus
+        never mentions ("Azure", "BigQuery") needs strong similarity.
         """
         s = self.settings
         if unknown and similarity < s.min_relevance + 0.3:
             return False
+        if lang != "fr":
+            return similarity >= s.min_relevance
         return similarity >= s.min_relevance or coverage >= s.min_coverage
 
 
-def _trim(text: str, budget_tokens: int) -> str:
-    """Cut a passage at a sentence boundary so it fits the token budget."""
-    limit = budget_tokens * 4
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    end = max(cut.rfind(". "), cut.rfind("\n"))
-    return (cut[: end + 1] if end > limit // 2 else cut).rstrip() + " …"
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(«\"'])|\n+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and bullet lines of a passage (bullet markers dropped)."""
+    out = []
+    for piece in _SPLIT.split(text):
+        piece = re.sub(r"^\s*[-*•]\s+", "", piece).strip()
+        if len(piece) > 2:
+            out.append(piece)
+    return out
