@@ -49,8 +49,8 @@ class Settings:
     context_tokens: int = 360  # TUTOR_CONTEXT_TOKENS: budget for the passages in the prompt
     min_relevance: float = 0.28  # TUTOR_MIN_RELEVANCE: cosine similarity that counts as on topic
     min_coverage: float = 0.55  # TUTOR_MIN_COVERAGE: share of question words the corpus knows
-    chunk_chars: int = 900  # TUTOR_CHUNK_CHARS: target chunk size when a section is long
-    chunk_overlap: int = 120  # TUTOR_CHUNK_OVERLAP
+    chunk_chars: int = 1600  # TUTOR_CHUNK_CHARS: target chunk size when a section is long
+    chunk_overlap: int = 150  # TUTOR_CHUNK_OVERLAP
 
     # Chroma server (scaling out); empty means an in-process persistent store under index_dir.
     chroma_url: str = ""  # TUTOR_CHROMA_URL

@@ -135,6 +135,7 @@ class ItemResult:
     total: float
     error: str = ""
     declined_by: str = ""
+    support: list[dict] = field(default_factory=list)  # each sentence, its passage, the verdict
 
 
 def evaluate_item(tutor, item: dict, judge: SupportJudge) -> ItemResult:
@@ -179,11 +180,16 @@ def evaluate_item(tutor, item: dict, judge: SupportJudge) -> ItemResult:
     correct = answer.abstained if oos else (not answer.abstained and recall == 1.0)
     by_n = {c.n: c.text for c in answer.citations}
     markers = supported_m = sentences = supported_s = 0
+    support: list[dict] = []
     if not answer.abstained:
         for sentence in split_sentences(answer.text):
             cited = [int(n) for n in _MARKER.findall(sentence) if int(n) in by_n]
             sentences += 1
             ok = [judge.supports(sentence, by_n[n]) for n in cited]
+            support += [
+                {"sentence": sentence, "n": n, "passage": by_n[n], "supported": v}
+                for n, v in zip(cited, ok, strict=True)
+            ]
             markers += len(cited)
             supported_m += sum(ok)
             supported_s += any(ok)
@@ -210,6 +216,7 @@ def evaluate_item(tutor, item: dict, judge: SupportJudge) -> ItemResult:
         answer.timings.get("total", 0.0),
         error,
         answer.declined_by,
+        support,
     )
 
 

@@ -139,7 +139,7 @@ class Retriever:
         token budget.
 
         Prompt evaluation dominates the time to the first token on a CPU, and a small model
-        answers better from three pointed sentences than from four whole sections.
+        answers better from a few pointed sentences than from four whole sections.
         """
         budget = self.settings.context_tokens
         if sum(estimate_tokens(c.text) for c in chunks) <= budget:
@@ -153,14 +153,20 @@ class Retriever:
             return chunks
         vectors = self.embedder.embed([u[2] for u in units])
         q = set(tokenize(query))
-        scored = []
+        scores: dict[tuple[int, int], float] = {}
         for (i, j, sent), vec in zip(units, vectors, strict=True):
             cosine = float(sum(a * b for a, b in zip(vec, query_vec, strict=False)))
             words = set(tokenize(sent))
             lexical = len(q & words) / len(q) if q else 0.0
-            scored.append((cosine + 0.3 * lexical - 0.03 * i, i, j, sent))
+            scores[(i, j)] = cosine + 0.3 * lexical - 0.03 * i
+        # A question in the notes (an exam scenario) resembles the learner's question but the
+        # answer is the sentence after it: hand the question's score on and demote the question.
+        for i, j, sent in units:
+            if sent.rstrip().endswith("?") and (i, j + 1) in scores:
+                scores[(i, j + 1)] = max(scores[(i, j + 1)], scores[(i, j)])
+                scores[(i, j)] -= 0.25
         keep: dict[int, list[tuple[int, str]]] = {}
-        for _, i, j, sent in sorted(scored, reverse=True):
+        for i, j, sent in sorted(units, key=lambda u: -scores[(u[0], u[1])]):
             cost = estimate_tokens(sent)
             if cost > budget:
                 continue
