@@ -147,3 +147,18 @@ def test_quick_eval_runs_end_to_end_on_the_real_stack(tutor):
     metrics = ev.summarize(results)
     assert metrics["items"] == 6 and metrics["errors"] == 0
     assert metrics["retrieval_recall_at_k"] > 0
+
+
+def test_support_judge_agrees_with_the_hand_labelled_sample(embedder):
+    """40 answer sentences labelled by hand (evals/judge_agreement.jsonl); the judge must not
+    drift below the agreement it had when the sample was labelled (27/40)."""
+    from tutor.config import PROJECT_ROOT
+
+    rows = [
+        json.loads(line)
+        for line in (PROJECT_ROOT / "evals" / "judge_agreement.jsonl").read_text().splitlines()
+    ]
+    assert len(rows) == 40
+    judge = ev.SupportJudge(embed=embedder.embed)
+    agree = sum(judge.supports(r["sentence"], r["passage"]) == r["human"] for r in rows)
+    assert agree >= 27

@@ -23,21 +23,22 @@ def test_rrf_rewards_agreement():
 
 
 @pytest.mark.parametrize(
-    ("question", "expected_doc"),
+    ("question", "expected_docs"),
     [
-        ("Which SageMaker feature detects data drift?", "sagemaker-model-monitor"),
-        ("What input format does DeepAR expect?", "algo-deepar"),
+        ("Which SageMaker feature detects data drift?", {"sagemaker-model-monitor"}),
+        ("What input format does DeepAR expect?", {"algo-deepar"}),
         (
             "Quel service charge des flux de données vers S3 sans écrire de consommateur ?",
-            "kinesis-data-firehose",
+            {"kinesis-data-firehose"},
         ),
-        ("Comment chiffrer les données au repos avec KMS ?", "kms"),
+        # Both notes teach encryption at rest with KMS keys.
+        ("Comment chiffrer les données au repos avec KMS ?", {"kms", "mlops-encryption"}),
     ],
 )
-def test_relevant_note_is_retrieved(retriever, question, expected_doc):
+def test_relevant_note_is_retrieved(retriever, question, expected_docs):
     found = retriever.search(question)
     assert found.relevant
-    assert expected_doc in [p.meta["doc_id"] for p in found.passages]
+    assert expected_docs & {p.meta["doc_id"] for p in found.passages}
 
 
 @pytest.mark.parametrize(

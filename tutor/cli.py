@@ -118,15 +118,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         settings = replace(settings, max_answer_tokens=int(quick.get("max_answer_tokens", 64)))
     items = ev.load_gold(split=args.split)
     if args.quick:
-        per_kind = int(thresholds.get("quick", {}).get("items_per_kind_and_language", 5))
-        picked: dict[tuple[str, str], int] = {}
-        chosen = []
-        for item in items:
-            key = (item["kind"], item["lang"])
-            if picked.get(key, 0) < per_kind:
-                picked[key] = picked.get(key, 0) + 1
-                chosen.append(item)
-        items = chosen
+        per_kind = int(thresholds.get("quick", {}).get("items_per_kind_and_language", 4))
+        items = ev.quick_items(items, per_kind)
     if args.every > 1:
         items = items[:: args.every]
     if args.limit:

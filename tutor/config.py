@@ -46,7 +46,7 @@ class Settings:
     # Retrieval.
     top_k: int = 4  # TUTOR_TOP_K: passages given to the model at most
     candidates: int = 24  # TUTOR_CANDIDATES: hits taken from each retriever before fusion
-    context_tokens: int = 360  # TUTOR_CONTEXT_TOKENS: budget for the passages in the prompt
+    context_tokens: int = 260  # TUTOR_CONTEXT_TOKENS: budget for the passages in the prompt
     min_relevance: float = 0.28  # TUTOR_MIN_RELEVANCE: cosine similarity that counts as on topic
     min_coverage: float = 0.55  # TUTOR_MIN_COVERAGE: share of question words the corpus knows
     chunk_chars: int = 1600  # TUTOR_CHUNK_CHARS: target chunk size when a section is long

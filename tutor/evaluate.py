@@ -76,6 +76,18 @@ def load_gold(path: Path = GOLD, split: str | None = None) -> list[dict]:
     return items
 
 
+def quick_items(items: list[dict], per_kind_and_language: int) -> list[dict]:
+    """A small sample with every kind of question in both languages, for CI."""
+    picked: dict[tuple[str, str], int] = {}
+    chosen = []
+    for item in items:
+        key = (item["kind"], item["lang"])
+        if picked.get(key, 0) < per_kind_and_language:
+            picked[key] = picked.get(key, 0) + 1
+            chosen.append(item)
+    return chosen
+
+
 def key_fact_recall(answer: str, key_facts: list[list[str]]) -> float:
     """Share of key-fact groups of which at least one phrasing appears in the answer."""
     if not key_facts:

@@ -3,7 +3,6 @@ llama.cpp evaluates it once and reuses its KV cache; everything that changes com
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 NOT_COVERED = "NOT_IN_MATERIAL"
@@ -19,9 +18,6 @@ How to answer:
 
 When asked to rewrite a question instead, output only the rewritten question."""
 
-# Experiment switch (not a setting): list the best passage nearest the question.
-BEST_LAST = os.environ.get("TUTOR_EXPERIMENT_BEST_LAST") == "1"
-
 INSTRUCTION = {
     "en": "Answer in English, in two or three sentences, starting with the direct answer.",
     "fr": "Réponds en français, en deux ou trois phrases, en commençant par la réponse directe.",
@@ -32,17 +28,13 @@ MAY_DECLINE = (
 )
 
 
-def format_passages(passages: Sequence, best_last: bool = False) -> str:
-    """Number passages [1]..[n]; each carries its title so a bare sentence keeps its subject.
-
-    With best_last the most relevant passage is printed nearest the question (small models
-    lean on what they read last); numbers still follow the retrieval order.
-    """
+def format_passages(passages: Sequence) -> str:
+    """Number passages [1]..[n]; each carries its title so a bare sentence keeps its subject."""
     lines = []
     for n, p in enumerate(passages, 1):
         text = " ".join(p.text.split())
         lines.append(f"[{n}] {p.title}: {text}")
-    return "\n".join(reversed(lines) if best_last else lines)
+    return "\n".join(lines)
 
 
 def _user(passages_text: str, question: str, lang: str, may_decline: bool = False) -> str:
@@ -103,7 +95,7 @@ def prefix_messages() -> list[dict]:
 def answer_messages(
     question: str, passages: Sequence, lang: str, may_decline: bool = False
 ) -> list[dict]:
-    user = _user(format_passages(passages, BEST_LAST), question, lang, may_decline)
+    user = _user(format_passages(passages), question, lang, may_decline)
     return [*prefix_messages(), {"role": "user", "content": user}]
 
 
