@@ -101,6 +101,9 @@ def apply_offline_environment() -> None:
         "ANONYMIZED_TELEMETRY": "False",
         "GRADIO_ANALYTICS_ENABLED": "False",
         "TOKENIZERS_PARALLELISM": "false",
+        # Model loading bars from transformers would clutter the CLI's answer output.
+        "TRANSFORMERS_VERBOSITY": "error",
+        "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     }.items():
         os.environ.setdefault(key, value)
     # setdefault would let a stray HF_HUB_OFFLINE=0 through; the offline promise is not optional.
