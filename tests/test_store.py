@@ -93,3 +93,10 @@ def test_added_folder_is_indexed_and_can_be_removed(mini_settings, embedder, tmp
     assert again.files == 4 and again.embedded_files == 0
     removed = build_index(mini_settings, remove=[extra], progress=False, embedder=embedder)
     assert removed.files == 3
+
+
+def test_unchanged_corpus_keeps_the_live_build(mini_settings, embedder):
+    first = build_index(mini_settings, progress=False, embedder=embedder)
+    again = build_index(mini_settings, progress=False, embedder=embedder)
+    assert again.path == first.path and again.embedded_files == 0
+    assert again.files == first.files and again.chunks == first.chunks

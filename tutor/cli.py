@@ -120,6 +120,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.quick:
         per_kind = int(thresholds.get("quick", {}).get("items_per_kind_and_language", 4))
         items = ev.quick_items(items, per_kind)
+    if args.lang:
+        items = [i for i in items if i["lang"] == args.lang]
     if args.every > 1:
         items = items[:: args.every]
     if args.limit:
@@ -182,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="small model, a few items per kind")
     p.add_argument("--limit", type=int, default=0, help="evaluate only the first N items")
     p.add_argument("--every", type=int, default=1, help="evaluate every Nth item (a sample)")
+    p.add_argument("--lang", choices=["en", "fr"], help="only questions in this language")
     p.add_argument(
         "--out", default=str(Path(__file__).resolve().parent.parent / "evals" / "reports")
     )

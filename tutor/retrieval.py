@@ -13,6 +13,8 @@ from tutor.lexical import tokenize
 from tutor.store import Index
 
 RRF_K = 60  # the constant of Cormack et al.; robust across collections
+MAX_EMBEDDED = 24
+SENTENCE_EMBED_CHARS = 300
 MAX_PER_DOC = 2  # more passages from one note crowd out the comparison a learner asked for
 # The sheet's one-line items and the glossary match French wording best but teach little: the
 # sheet gets one slot, the glossary only when the learner asks about terminology.
@@ -151,14 +153,27 @@ class Retriever:
         ]
         if not units:
             return chunks
-        vectors = self.embedder.embed([u[2] for u in units])
         q = set(tokenize(query))
+
+        def lexical(sent: str) -> float:
+            return len(q & set(tokenize(sent))) / len(q) if q else 0.0
+
+        # Embedding every sentence costs more than the rest of retrieval: embed only the most
+        # promising ones by word overlap (earlier chunks first on ties).
+        by_pos = {(i, j): sent for i, j, sent in units}
+        chosen = sorted(units, key=lambda u: (-lexical(u[2]), u[0], u[1]))[:MAX_EMBEDDED]
+        # Keep the sentence after a question: in the notes' scenarios it is the answer.
+        followers = [
+            (i, j + 1, by_pos[(i, j + 1)])
+            for i, j, sent in chosen
+            if sent.rstrip().endswith("?") and (i, j + 1) in by_pos
+        ]
+        units = list(dict.fromkeys(chosen + followers))
+        vectors = self.embedder.embed([u[2][:SENTENCE_EMBED_CHARS] for u in units])
         scores: dict[tuple[int, int], float] = {}
         for (i, j, sent), vec in zip(units, vectors, strict=True):
             cosine = float(sum(a * b for a, b in zip(vec, query_vec, strict=False)))
-            words = set(tokenize(sent))
-            lexical = len(q & words) / len(q) if q else 0.0
-            scores[(i, j)] = cosine + 0.3 * lexical - 0.03 * i
+            scores[(i, j)] = cosine + 0.3 * lexical(sent) - 0.03 * i
         # A question in the notes (an exam scenario) resembles the learner's question but the
         # answer is the sentence after it: hand the question's score on and demote the question.
         for i, j, sent in units:

@@ -186,6 +186,23 @@ def build_index(
             and old_manifest.get("chunking") == _chunking(settings)
         )
         old_files = old_manifest.get("files", {}) if compatible and old_manifest else {}
+        digests = {source: file_hash(path) for source, (path, _) in files.items()}
+        if (
+            old_build is not None
+            and old_manifest is not None
+            and old_files
+            and digests == {src: meta["sha256"] for src, meta in old_files.items()}
+            and old_manifest.get("extra_roots", []) == [str(p) for p in extra]
+        ):
+            # Nothing changed: keep the live build instead of copying 25k vectors for nothing.
+            return BuildReport(
+                path=old_build,
+                files=len(digests),
+                reused_files=len(digests),
+                chunks=int(old_manifest.get("chunks", 0)),
+                skipped=skipped,
+                seconds=time.perf_counter() - start,
+            )
         reusable = _old_records(old_build, old_manifest, settings) if old_files else {}
 
         for stale in index_dir.glob(".building-*"):
@@ -198,6 +215,7 @@ def build_index(
                 tmp,
                 build_name,
                 files,
+                digests,
                 old_files,
                 reusable,
                 settings,
@@ -247,6 +265,7 @@ def _write_build(
     tmp: Path,
     build_name: str,
     files: dict[str, tuple[Path, Path]],
+    digests: dict[str, str],
     old_files: dict,
     reusable: dict[str, list],
     settings: Settings,
@@ -270,7 +289,7 @@ def _write_build(
     all_ids: list[str] = []
     all_texts: list[str] = []
     for source, (path, root) in sorted(files.items()):
-        digest = file_hash(path)
+        digest = digests[source]
         old = old_files.get(source)
         if old and old.get("sha256") == digest and source in reusable:
             records = reusable[source]
