@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import statistics
-import time
 import tomllib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -386,9 +385,3 @@ def write_report(report: Report, out_dir: Path) -> tuple[Path, Path]:
     mpath = out_dir / f"{stamp}.md"
     mpath.write_text(markdown_report(data, previous))
     return jpath, mpath
-
-
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start

@@ -52,9 +52,6 @@ class LlamaCppModel:
             ) from exc
         self._lock = threading.Lock()
 
-    def count_tokens(self, text: str) -> int:
-        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
-
     def stream(
         self,
         messages: list[dict],
