@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from tutor.config import Settings
 from tutor.glossary import Glossary
 from tutor.language import detect_language, fold
@@ -154,14 +156,14 @@ class Retriever:
         if not units:
             return chunks
         q = set(tokenize(query))
-
-        def lexical(sent: str) -> float:
-            return len(q & set(tokenize(sent))) / len(q) if q else 0.0
+        lexical = {
+            (i, j): len(q & set(tokenize(sent))) / len(q) if q else 0.0 for i, j, sent in units
+        }
 
         # Embedding every sentence costs more than the rest of retrieval: embed only the most
         # promising ones by word overlap (earlier chunks first on ties).
         by_pos = {(i, j): sent for i, j, sent in units}
-        chosen = sorted(units, key=lambda u: (-lexical(u[2]), u[0], u[1]))[:MAX_EMBEDDED]
+        chosen = sorted(units, key=lambda u: (-lexical[(u[0], u[1])], u[0], u[1]))[:MAX_EMBEDDED]
         # Keep the sentence after a question: in the notes' scenarios it is the answer.
         followers = [
             (i, j + 1, by_pos[(i, j + 1)])
@@ -171,9 +173,9 @@ class Retriever:
         units = list(dict.fromkeys(chosen + followers))
         vectors = self.embedder.embed([u[2][:SENTENCE_EMBED_CHARS] for u in units])
         scores: dict[tuple[int, int], float] = {}
-        for (i, j, sent), vec in zip(units, vectors, strict=True):
-            cosine = float(sum(a * b for a, b in zip(vec, query_vec, strict=False)))
-            scores[(i, j)] = cosine + 0.3 * lexical(sent) - 0.03 * i
+        cosines = vectors @ np.asarray(query_vec, dtype=np.float32)
+        for (i, j, _), cosine in zip(units, cosines, strict=True):
+            scores[(i, j)] = float(cosine) + 0.3 * lexical[(i, j)] - 0.03 * i
         # A question in the notes (an exam scenario) resembles the learner's question but the
         # answer is the sentence after it: hand the question's score on and demote the question.
         for i, j, sent in units:
