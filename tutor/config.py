@@ -58,6 +58,7 @@ class Settings:
     # App.
     host: str = "127.0.0.1"  # TUTOR_HOST
     port: int = 7860  # TUTOR_PORT
+    max_upload_mb: int = 10  # TUTOR_MAX_UPLOAD_MB: largest personal document accepted
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
