@@ -192,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_eval)
 
+    from tutor.quiz.cli import add_parser as add_quiz_parser
+
+    add_quiz_parser(sub)
+
     p = sub.add_parser("setup", help="prepare models and build the index if missing")
     p.add_argument("--reindex", action="store_true")
     p.set_defaults(func=cmd_setup)

@@ -1,0 +1,294 @@
+"""The question bank: plan which questions to write, generate and validate them, store them.
+
+The bank is a JSON Lines file beside the index (one accepted question per line, appended as
+soon as it passes, so an interrupted build resumes where it stopped). A report next to it
+records the pass rate, the rejection reasons and the build time.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tutor.config import Settings
+from tutor.errors import TutorError
+from tutor.quiz.evidence import Evidence
+from tutor.quiz.generate import Draft, GenerationError, generate, translate
+from tutor.quiz.question import Question
+from tutor.quiz.topics import Topic, load_topics
+from tutor.quiz.validate import REASONS, Validator
+
+ATTEMPTS_PER_SLOT = 2
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One question the bank should hold: which topic, language, kind, and a variant number."""
+
+    topic: str
+    lang: str
+    level: str  # "note" or "item"
+    choose: int
+    variant: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.topic}|{self.lang}|{self.level}|{self.choose}|{self.variant}"
+
+
+def bank_path(settings: Settings) -> Path:
+    return settings.index_dir / "question-bank.jsonl"
+
+
+def report_path(settings: Settings) -> Path:
+    return settings.index_dir / "question-bank-report.json"
+
+
+def load_bank(path: Path) -> list[Question]:
+    """Read the bank; a damaged line is skipped (and named) rather than losing the rest."""
+    if not path.exists():
+        return []
+    questions = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            questions.append(Question.from_dict(json.loads(line)))
+        except (ValueError, TypeError) as exc:
+            import sys
+
+            print(f"warning: {path.name} line {n} skipped ({exc})", file=sys.stderr)
+    return questions
+
+
+def plan(
+    topics: list[Topic],
+    per_topic: int = 3,
+    langs: tuple[str, ...] = ("en", "fr", "en"),
+    choose_two_every: int = 5,
+) -> list[Slot]:
+    """Four questions a topic by default, alternating English and French; item-level questions
+    where a note lists items, and a 'choose two' question for every fifth topic."""
+    slots = []
+    for t_i, topic in enumerate(topics):
+        for v in range(per_topic):
+            lang = langs[v % len(langs)]
+            level = "item" if topic.items and v % 2 == 0 else "note"
+            choose = 2 if (v == 2 and level == "note" and t_i % choose_two_every == 0) else 1
+            slots.append(Slot(topic.id, lang, level, choose, v))
+    return slots
+
+
+class BankBuilder:
+    """Holds the loaded parts (index, embedder, model) for a whole build."""
+
+    def __init__(self, settings: Settings, llm, embedder=None) -> None:
+        from tutor.embeddings import get_embedder
+        from tutor.glossary import Glossary
+        from tutor.store import Index
+
+        self.settings = settings
+        self.llm = llm
+        self.embedder = embedder or get_embedder()
+        self.index = Index(settings)
+        self.topics = {t.id: t for t in load_topics(settings.corpus_dir)}
+        if not self.topics:
+            raise TutorError(f"no notes with front matter under {settings.corpus_dir}/notes")
+        self.evidence = Evidence(self.index, self.embedder)
+        vocab = set(self.index.lexical._retriever.vocab_dict)
+        self.validator = Validator(
+            self.evidence, self.embedder, Glossary.load(settings.corpus_dir), vocab, self.topics
+        )
+        ids = list(self.topics)
+        vecs = self.embedder.embed([self.topics[i].summary or self.topics[i].title for i in ids])
+        self._summary = dict(zip(ids, vecs, strict=True))
+
+    def similar(self, topic: Topic, n: int, rng: random.Random, exclude: set[str]) -> list[Topic]:
+        """Same-group topics, the closest in meaning first: plausible but different answers."""
+        peers = [t for t in self.topics.values() if t.group == topic.group and t.id not in exclude]
+        peers.sort(key=lambda t: -float(self._summary[t.id] @ self._summary[topic.id]))
+        pool = peers[: max(n + 3, n)]
+        return rng.sample(pool, min(n, len(pool)))
+
+    def draft(self, slot: Slot, attempt: int) -> Draft | None:
+        topic = self.topics[slot.topic]
+        rng = random.Random(f"{slot.key}|{attempt}")
+        if slot.level == "item":
+            key = topic.items[(slot.variant + attempt) % len(topic.items)]
+            distractors = rng.sample([c for c in topic.items if c != key], 3)
+            keys = [key]
+        else:
+            keys = [topic.choice]
+            exclude = {topic.id}
+            if slot.choose == 2:
+                partner = self.similar(topic, 1, rng, exclude)
+                if not partner:
+                    return None
+                keys.append(partner[0].choice)
+                exclude.add(partner[0].id)
+            peers = self.similar(topic, 3, rng, exclude)
+            if len(peers) < 3:
+                return None
+            distractors = [p.choice for p in peers]
+        passages = []
+        for k in keys:
+            candidates = self.evidence.passages_for(k)
+            if not candidates:
+                return None
+            passages.append(candidates[(slot.variant + attempt) % min(len(candidates), 4)])
+        facts = [
+            self.evidence.fact(c, "" if c.item else self.topics[c.topic].summary)
+            for c in distractors
+        ]
+        return Draft(
+            topic=topic.id,
+            domain=topic.domain,
+            lang=slot.lang,
+            kind=topic.kind(slot.lang),
+            keys=keys,
+            distractors=distractors,
+            passages=passages,
+            facts=facts,
+            level=slot.level,
+            seed=rng.randrange(1 << 30),
+        )
+
+    def attempt(self, draft: Draft) -> tuple[Question | None, list[str]]:
+        """One generation + validation; returns the question if it passed, else the reasons.
+
+        A French question is written and validated in English, then translated and the
+        translation checked (see translate())."""
+        lang = draft.lang
+        draft.lang = "en"
+        try:
+            q = generate(self.llm, draft)
+        except GenerationError:
+            return None, ["schema"]
+        verdict = self.validator.check(q)
+        if not verdict.ok:
+            return None, verdict.reasons
+        if lang == "fr":
+            try:
+                fr = translate(self.llm, q)
+            except GenerationError:
+                return None, ["schema"]
+            verdict = self.validator.check_translation(q, fr)
+            if not verdict.ok:
+                return None, verdict.reasons
+            q = fr
+        self.validator.remember(q, verdict.scores.get("vector"))
+        return q, []
+
+    def build(
+        self,
+        slots: list[Slot],
+        out: Path,
+        report: Path,
+        on_progress: Callable[[int, int], None] | None = None,
+        rebuild: bool = False,
+    ) -> dict:
+        """Fill every slot the bank does not hold yet; append each accepted question at once."""
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if rebuild and out.exists():
+            out.unlink()
+        existing = load_bank(out)
+        done = {q_slot for q in existing if (q_slot := _slot_of(q))}
+        for q in existing:
+            self.validator.remember(q)
+        stats = Counter()
+        reasons: Counter = Counter()
+        start = time.perf_counter()
+        todo = [s for s in slots if s.key not in done]
+        with out.open("a", encoding="utf-8") as fh:
+            for i, slot in enumerate(todo, 1):
+                for attempt in range(ATTEMPTS_PER_SLOT):
+                    draft = self.draft(slot, attempt)
+                    if draft is None:
+                        reasons["no_material"] += 1
+                        break
+                    stats["attempts"] += 1
+                    q, why = self.attempt(draft)
+                    if q is None:
+                        reasons.update(why)
+                        continue
+                    q.slot = slot.key
+                    fh.write(json.dumps(q.to_dict(), ensure_ascii=False) + "\n")
+                    fh.flush()
+                    stats["accepted"] += 1
+                    break
+                else:
+                    stats["slots_failed"] += 1
+                if on_progress:
+                    on_progress(i, len(todo))
+        seconds = time.perf_counter() - start
+        bank = load_bank(out)
+        summary = {
+            "model": getattr(self.llm, "name", ""),
+            "slots_planned": len(slots),
+            "slots_built_now": len(todo),
+            "attempts": stats["attempts"],
+            "accepted": stats["accepted"],
+            "pass_rate": round(stats["accepted"] / stats["attempts"], 3)
+            if stats["attempts"]
+            else None,
+            "rejections": {r: reasons.get(r, 0) for r in (*REASONS, "no_material")},
+            "slots_failed": stats["slots_failed"],
+            "seconds": round(seconds, 1),
+            "bank_size": len(bank),
+            "by_lang": dict(Counter(q.lang for q in bank)),
+            "by_domain": {str(k): v for k, v in sorted(Counter(q.domain for q in bank).items())},
+            "topics_covered": len({q.topic for q in bank}),
+            "topics_total": len(self.topics),
+            "choose_two": sum(1 for q in bank if q.choose == 2),
+        }
+        _merge_report(report, summary)
+        return summary
+
+
+def _slot_of(q: Question) -> str | None:
+    return q.slot or None
+
+
+def _merge_report(path: Path, summary: dict) -> None:
+    """Keep a history of runs so a resumed build still shows the totals of earlier runs."""
+    history = []
+    if path.exists():
+        try:
+            history = json.loads(path.read_text()).get("runs", [])
+        except ValueError:
+            history = []
+    history.append(summary)
+    total_attempts = sum(r.get("attempts", 0) for r in history)
+    total_accepted = sum(r.get("accepted", 0) for r in history)
+    rejections: Counter = Counter()
+    for r in history:
+        rejections.update(r.get("rejections", {}))
+    path.write_text(
+        json.dumps(
+            {
+                "latest": summary,
+                "total": {
+                    "attempts": total_attempts,
+                    "accepted": total_accepted,
+                    "pass_rate": round(total_accepted / total_attempts, 3)
+                    if total_attempts
+                    else None,
+                    "rejections": dict(rejections),
+                    "seconds": round(sum(r.get("seconds", 0) for r in history), 1),
+                },
+                "runs": history,
+            },
+            indent=2,
+        )
+    )
+
+
+def vectors(questions: list[Question], embedder) -> np.ndarray:
+    return embedder.embed([q.stem for q in questions]) if questions else np.zeros((0, 384))

@@ -1,0 +1,155 @@
+"""Where a choice's facts live in the index: the chunks of its note, or the sentences of a note
+that name an item. Generation cites them and validation measures a stem against them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tutor.quiz.topics import Choice
+from tutor.retrieval import split_sentences
+
+# Sections that state what a thing is for; scenario-writing works best from these.
+# The notes' "Exam-style scenario" sections often hinge on a setting of the service rather than
+# on the service itself, so they come after the sections that say what a thing is for.
+PREFERRED_SECTIONS = (
+    "What it is",
+    "When to use it",
+    "Key limits and numbers",
+    "How it works",
+    "Key hyperparameters",
+    "On AWS",
+    "Exam-style scenario",
+)
+
+
+@dataclass
+class Passage:
+    source: str
+    title: str
+    section: str
+    text: str
+
+    def citation(self, n: int) -> dict:
+        return {
+            "n": n,
+            "source": self.source,
+            "title": self.title,
+            "section": self.section,
+            "text": self.text,
+        }
+
+
+def _words(name: str) -> list[str]:
+    """Item words, spelled so British and American forms match (optimisation/optimization)."""
+    words = re.findall(r"[a-z0-9²\-]+", re.sub(r"\(.*?\)", "", name.lower()))
+    return [w.replace("is", "iz") for w in words if len(w) >= 2]
+
+
+def mentions(text: str, name: str) -> bool:
+    """Every word of the name appears as a whole word ('supervised' is not in 'unsupervised')."""
+    folded = text.lower().replace("is", "iz")
+    return all(re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", folded) for w in _words(name))
+
+
+@dataclass
+class Evidence:
+    """Passages, sentences and their vectors per note, cached for a whole bank build."""
+
+    index: object  # tutor.store.Index
+    embedder: object
+    _chunks: dict[str, list[Passage]] = field(default_factory=dict)
+    _chunk_vecs: dict[str, np.ndarray] = field(default_factory=dict)
+    _item_vecs: dict[tuple[str, str], tuple[list[str], np.ndarray]] = field(default_factory=dict)
+
+    def chunks(self, topic: str) -> list[Passage]:
+        if topic not in self._chunks:
+            res = self.index.collection.get(
+                where={"doc_id": topic}, include=["documents", "metadatas", "embeddings"]
+            )
+            order = sorted(range(len(res["ids"])), key=lambda i: res["ids"][i])
+            self._chunks[topic] = [
+                Passage(
+                    str(res["metadatas"][i].get("source", "")),
+                    str(res["metadatas"][i].get("title", "")),
+                    str(res["metadatas"][i].get("section", "")),
+                    res["documents"][i],
+                )
+                for i in order
+            ]
+            vecs = [res["embeddings"][i] for i in order]
+            self._chunk_vecs[topic] = np.asarray(vecs, dtype=np.float32).reshape(len(order), -1)
+        return self._chunks[topic]
+
+    def passages_for(self, choice: Choice) -> list[Passage]:
+        """The note's chunks worth writing a question from, best sections first."""
+        chunks = self.chunks(choice.topic)
+        if choice.item:
+            chunks = [c for c in chunks if mentions(c.text, choice.name)]
+            return sorted(chunks, key=lambda c: -c.text.lower().count(_words(choice.name)[0]))
+
+        def rank(c: Passage) -> int:
+            for i, name in enumerate(PREFERRED_SECTIONS):
+                if c.section.split(" > ")[-1].startswith(name):
+                    return i
+            return len(PREFERRED_SECTIONS)
+
+        return sorted(chunks, key=rank)
+
+    def fact(self, choice: Choice, summary: str) -> Passage:
+        """One short passage saying what a choice is, to explain why it is (not) the answer."""
+        chunks = self.chunks(choice.topic)
+        if not chunks:
+            return Passage("", choice.name, "", summary)
+        if not choice.item:
+            first = chunks[0]
+            return Passage(first.source, first.title, first.section, summary or first.text[:300])
+        sentences, _ = self.item_sentences(choice)
+        text = sentences[0] if sentences else summary
+        best = next((c for c in chunks if text[:60] in c.text), chunks[0])
+        return Passage(best.source, best.title, best.section, text)
+
+    def item_sentences(
+        self, choice: Choice, others: tuple[str, ...] = ()
+    ) -> tuple[list[str], np.ndarray]:
+        """Sentences naming the item and none of the other options: its own evidence."""
+        key = (choice.topic, choice.name, *others)
+        if key not in self._item_vecs:
+            sentences = [
+                s
+                for c in self.chunks(choice.topic)
+                for s in split_sentences(c.text)
+                if mentions(s, choice.name) and not any(mentions(s, o) for o in others)
+            ]
+            vecs = self.embedder.embed(sentences) if sentences else np.zeros((0, 384))
+            self._item_vecs[key] = (sentences, vecs)
+        return self._item_vecs[key]
+
+    def score(self, choice: Choice, stem_vec: np.ndarray, others: tuple[str, ...] = ()) -> float:
+        """How well the choice's own material matches a stem: the best cosine over its evidence."""
+        if choice.item:
+            _, vecs = self.item_sentences(choice, others)
+        else:
+            self.chunks(choice.topic)
+            vecs = self._chunk_vecs[choice.topic]
+        if len(vecs) == 0:
+            return 0.0
+        return float(np.max(vecs @ stem_vec))
+
+    def doc_ranks(self, query: str, stem_vec: np.ndarray, k: int = 40) -> dict[str, int]:
+        """Rank of each note for a stem under the tutor's own hybrid retrieval (1 = best)."""
+        from tutor.retrieval import reciprocal_rank_fusion
+
+        vector_hits = self.index.vector_search(stem_vec.tolist(), k)
+        lexical_hits = self.index.lexical.search(query, k)
+        fused = reciprocal_rank_fusion([c for c, _ in vector_hits], [c for c, _ in lexical_hits])
+        ranked = sorted(fused, key=lambda c: -fused[c])
+        metas = self.index.get(ranked)
+        ranks: dict[str, int] = {}
+        for cid in ranked:
+            doc = metas.get(cid, ("", {}))[1].get("doc_id", "")
+            if doc and doc not in ranks:
+                ranks[doc] = len(ranks) + 1
+        return ranks
