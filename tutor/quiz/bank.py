@@ -77,8 +77,10 @@ def plan(
     """Four questions a topic by default, alternating English and French; item-level questions
     where a note lists items, and a 'choose two' question for every fifth topic."""
     slots = []
-    for t_i, topic in enumerate(topics):
-        for v in range(per_topic):
+    # Variant-major order: every topic gets its first question before any gets a second, so
+    # an interrupted build still covers every topic.
+    for v in range(per_topic):
+        for t_i, topic in enumerate(topics):
             lang = langs[v % len(langs)]
             level = "item" if topic.items and v % 2 == 0 else "note"
             choose = 2 if (v == 2 and level == "note" and t_i % choose_two_every == 0) else 1
@@ -227,6 +229,16 @@ class BankBuilder:
                     stats["slots_failed"] += 1
                 if on_progress:
                     on_progress(i, len(todo))
+                if i % 10 == 0:  # a running tally, so a long build can be watched
+                    partial = {
+                        "running": True,
+                        "done": i,
+                        "of": len(todo),
+                        **stats,
+                        "rejections": dict(reasons),
+                        "seconds": round(time.perf_counter() - start, 1),
+                    }
+                    report.with_suffix(".running.json").write_text(json.dumps(partial))
         seconds = time.perf_counter() - start
         bank = load_bank(out)
         summary = {
@@ -250,6 +262,30 @@ class BankBuilder:
         }
         _merge_report(report, summary)
         return summary
+
+
+def revalidate(builder: BankBuilder, questions: list[Question]) -> dict[str, list[str]]:
+    """Re-run today's rules over stored questions (after a rule changes); id → reasons.
+
+    English questions go through every rule. French ones were validated as their English
+    original, which is not stored, so they get the rules that apply to the French text alone.
+    """
+    failures: dict[str, list[str]] = {}
+    for q in questions:
+        if q.lang == "en":
+            verdict = builder.validator.check(q)
+        else:
+            verdict = builder.validator.check_translation(q, q)
+        if not verdict.ok:
+            failures[q.id] = verdict.reasons
+    return failures
+
+
+def rewrite_bank(path: Path, keep: list[Question]) -> None:
+    """Replace the bank atomically, so a crash mid-write never leaves half a file."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(q.to_dict(), ensure_ascii=False) + "\n" for q in keep))
+    tmp.replace(path)
 
 
 def _slot_of(q: Question) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import time
 
 from tutor.config import Settings
 
@@ -51,9 +52,174 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _show(q, number: str = "") -> None:
+    from tutor.quiz.question import LETTERS
+
+    print()
+    print(f"{number}[{q.topic} · domain {q.domain}]{' (choose two)' if q.choose > 1 else ''}")
+    print(q.scenario)
+    print(q.prompt)
+    for i, o in enumerate(q.options):
+        print(f"  {LETTERS[i]}) {o.text}")
+
+
+def _feedback(fb) -> None:
+    from tutor.quiz.question import LETTERS
+
+    q = fb.question
+    verdict = "correct" if fb.correct else f"incorrect: the answer is {fb.keys}"
+    print(f"→ {verdict}")
+    for i, o in enumerate(q.options):
+        mark = "✓" if o.correct else " "
+        print(f"  {mark} {LETTERS[i]}) {o.text}: {o.explanation} [{o.cite}]")
+    for c in q.citations:
+        where = f" › {c['section']}" if c.get("section") else ""
+        print(f"  [{c['n']}] {c['title']}{where} ({c['source']})")
+    print(f'  follow up: tutor ask "{fb.follow_up}"')
+
+
+def _ask(q) -> tuple[str | None, float]:
+    """Read an answer; None means quit. Bad input is explained and asked again."""
+    from tutor.errors import TutorError
+    from tutor.quiz.practice import parse_choice
+
+    start = time.monotonic()
+    while True:
+        try:
+            raw = input("your answer (letter" + ("s" if q.choose > 1 else "") + ", q to quit): ")
+        except EOFError:
+            return None, 0.0
+        if raw.strip().lower() in {"q", "quit", "exit"}:
+            return None, 0.0
+        try:
+            parse_choice(raw, q)
+        except TutorError as err:
+            print(f"  {err.problem}; {err.fix}")
+            continue
+        return raw, time.monotonic() - start
+
+
+def _practice(settings: Settings):
+    from tutor.quiz.practice import Practice
+
+    practice = Practice(settings)
+    if not practice.questions:
+        from tutor.errors import TutorError
+
+        raise TutorError("the question bank is empty", "run `tutor quiz build`")
+    return practice
+
+
+def cmd_practice(args: argparse.Namespace, settings: Settings) -> int:
+    practice = _practice(settings)
+    seen: set[str] = set()
+    asked = 0
+    while not args.count or asked < args.count:
+        q = practice.next_question(args.topic, args.domain, args.lang, exclude=seen)
+        if q is None and args.topic and not seen:
+            print(f"no question for {args.topic} in the bank: writing one (this takes ~10 s)…")
+            q = practice.generate(args.topic, args.lang or "en")
+        if q is None:
+            print("no more questions for this selection")
+            break
+        seen.add(q.id)
+        _show(q, f"Q{asked + 1} ")
+        raw, seconds = _ask(q)
+        if raw is None:
+            break
+        _feedback(practice.submit(q.id, raw, seconds))
+        asked += 1
+    _print_summary(practice.summary())
+    return 0
+
+
+def cmd_exam(args: argparse.Namespace, settings: Settings) -> int:
+    practice = _practice(settings)
+    exam = practice.start_exam(args.questions, args.lang, args.seed)
+    print(f"exam: {len(exam.questions)} questions, {exam.time_limit / 60:.0f} minutes")
+    for i, q in enumerate(exam.questions, 1):
+        if exam.remaining <= 0:
+            print("time is up")
+            break
+        _show(q, f"Q{i}/{len(exam.questions)} · {exam.remaining / 60:.0f} min left ")
+        raw, seconds = _ask(q)
+        if raw is None:
+            break
+        fb = exam.answer(q.id, raw, seconds)
+        print(
+            "→ recorded"
+            if not args.show_answers
+            else f"→ {'correct' if fb.correct else 'incorrect'}"
+        )
+    report = exam.report()
+    print(
+        f"\nscore: {report['correct']}/{report['questions']} ({report['score']}%), "
+        f"answered {report['answered']}, time {report['seconds_used'] // 60} min"
+    )
+    for d in report["by_domain"].values():
+        print(f"  {d['name']}: {d['correct']}/{d['questions']}")
+    return 0
+
+
+def _print_summary(s: dict) -> None:
+    print(
+        f"\nprogress: {s['correct']}/{s['attempts']} correct overall; {s['due']} reviews due; "
+        f"bank {s['bank']} questions"
+    )
+    for d in s["by_domain"].values():
+        acc = "—" if not d["attempts"] else f"{d['accuracy']:.0%} of {d['attempts']}"
+        print(f"  {d['name']}: {acc}")
+    if s["weakest"]:
+        print("weakest topics:")
+        for w in s["weakest"]:
+            print(f"  {w['title']}: error rate {w['error_rate']:.0%} over {w['attempts']}")
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from tutor.quiz.practice import Practice
+
+    _print_summary(Practice(settings).summary())
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from collections import Counter
+
+    from tutor.quiz.bank import BankBuilder, bank_path, load_bank, revalidate, rewrite_bank
+
+    path = bank_path(settings)
+    bank = load_bank(path)
+    builder = BankBuilder(settings, llm=None)
+    failures = revalidate(builder, bank)
+    reasons = Counter(r for rs in failures.values() for r in rs)
+    print(f"{len(bank) - len(failures)}/{len(bank)} questions pass today's rules")
+    for reason, n in reasons.most_common():
+        print(f"  {reason}: {n}")
+    if args.drop and failures:
+        rewrite_bank(path, [q for q in bank if q.id not in failures])
+        print(f"dropped {len(failures)} questions from {path}")
+    return 1 if failures and not args.drop else 0
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("quiz", help="practice questions: build the bank, practise, exam, stats")
+    p.add_argument("--topic", help="practise one topic (note id, e.g. sagemaker-model-monitor)")
+    p.add_argument("--domain", type=int, choices=[1, 2, 3, 4], help="practise one exam domain")
+    p.add_argument("--lang", choices=["en", "fr"], help="questions in this language only")
+    p.add_argument("--count", type=int, default=0, help="stop after N questions")
+    p.set_defaults(func=cmd_practice)
     qsub = p.add_subparsers(dest="quiz_command")
+    e = qsub.add_parser("exam", help="timed exam simulation by official domain weights")
+    e.add_argument("--questions", type=int, default=65)
+    e.add_argument("--lang", choices=["en", "fr"])
+    e.add_argument("--seed", type=int)
+    e.add_argument("--show-answers", action="store_true", help="say right/wrong after each")
+    e.set_defaults(func=cmd_exam)
+    c = qsub.add_parser("check", help="re-validate the bank with the current rules")
+    c.add_argument("--drop", action="store_true", help="remove questions that fail")
+    c.set_defaults(func=cmd_check)
+    s = qsub.add_parser("stats", help="scores by domain and topic, weakest topics, reviews due")
+    s.set_defaults(func=cmd_stats)
     b = qsub.add_parser("build", help="generate and validate the question bank (resumable)")
     b.add_argument("--per-topic", type=int, default=4, help="questions planned per topic")
     b.add_argument("--topic", action="append", help="only this topic id (repeatable)")

@@ -192,16 +192,54 @@ class Validator:
         return float(vecs[0] @ vecs[1]) >= SUPPORT_COSINE.get(q.lang, 0.5)
 
 
+# Words that name a family, not an answer: "data" in "Data Firehose" gives nothing away.
+_GENERIC = {
+    "data",
+    "service",
+    "services",
+    "model",
+    "models",
+    "learning",
+    "machine",
+    "amazon",
+    "aws",
+    "sagemaker",
+    "jobs",
+    "job",
+    "algorithm",
+    "training",
+    "inference",
+    "endpoint",
+    "endpoints",
+    "instance",
+    "instances",
+    "feature",
+    "features",
+    "metrics",
+    "method",
+    "methods",
+    "analysis",
+    "with",
+    "from",
+    "and",
+    "for",
+    "the",
+    "handling",
+    "families",
+    "detection",
+    "techniques",
+}
+
+
 def _names(stem: str, choice: Choice) -> bool:
-    """The stem gives the key away if it spells the key's distinctive name, or most of its
-    longer words ('manage versioning and lifecycle' for 'S3 Versioning and Lifecycle')."""
+    """The stem gives the key away if it spells the key's distinctive name, or every
+    distinctive word of it ('Firehose' for 'Amazon Data Firehose')."""
     core = choice.core.lower()
     text = stem.lower()
     if len(core) >= 3 and re.search(rf"\b{re.escape(core)}\b", text):
         return True
-    words = [w for w in re.findall(r"[a-z][a-z-]{3,}", core) if w not in {"with", "from", "and"}]
-    hits = sum(1 for w in words if re.search(rf"\b{re.escape(w)}\b", text))
-    return len(words) >= 2 and hits / len(words) >= 0.6
+    words = [w for w in re.findall(r"[a-z0-9][a-z0-9-]{2,}", core) if w not in _GENERIC]
+    return bool(words) and all(re.search(rf"\b{re.escape(w)}\b", text) for w in words)
 
 
 def _strip_names(text: str, name: str) -> str:

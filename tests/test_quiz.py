@@ -1,0 +1,302 @@
+"""Practice questions: schema-constrained generation with the real small model, every
+validation rule, grading, persistence across a process restart, and the scheduler's choice."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+
+from tests.quiz_samples import good_question
+from tutor.errors import TutorError
+from tutor.quiz.bank import BankBuilder, Slot, load_bank, plan
+from tutor.quiz.practice import Practice, _quotas, parse_choice
+from tutor.quiz.progress import Progress, now
+from tutor.quiz.question import Option, generation_schema
+from tutor.quiz.topics import DOMAIN_WEIGHTS, load_topics
+
+
+@pytest.fixture(scope="session")
+def builder(full_settings, full_index, small_llm, embedder):
+    return BankBuilder(full_settings, small_llm, embedder)
+
+
+@pytest.fixture()
+def good(builder):
+    return good_question(builder)
+
+
+def _reasons(builder, q):
+    return builder.validator.check(q).reasons
+
+
+# -- catalogue and plan ---------------------------------------------------------------------
+def test_every_note_is_a_quiz_topic_with_real_answer_choices(full_settings):
+    topics = load_topics(full_settings.corpus_dir)
+    assert len(topics) >= 100
+    assert {t.domain for t in topics} == {1, 2, 3, 4}
+    groups: dict[str, int] = {}
+    for t in topics:
+        groups[t.group] = groups.get(t.group, 0) + 1
+        assert t.summary, t.id
+        assert len(t.items) in (0, *range(4, 9)), t.id  # item questions need 3 distractors
+    assert min(groups.values()) >= 4  # every key has at least three same-family distractors
+
+
+def test_plan_covers_every_topic_in_both_languages(full_settings):
+    topics = load_topics(full_settings.corpus_dir)
+    slots = plan(topics)
+    assert {s.topic for s in slots} == {t.id for t in topics}
+    assert {s.lang for s in slots} == {"en", "fr"}
+    assert any(s.choose == 2 for s in slots)
+
+
+# -- generation -------------------------------------------------------------------------------
+def test_generation_is_schema_constrained_with_the_real_small_model(builder):
+    """SmolLM2 writes nonsense, but the grammar still forces a parseable, complete question."""
+    from tutor.quiz.generate import generate
+
+    draft = builder.draft(Slot("kinesis-data-firehose", "en", "note", 1, 0), 0)
+    assert draft is not None
+    q = generate(builder.llm, draft, max_tokens=300)
+    assert len(q.options) == 4 and len(q.keys) == 1
+    assert q.options[q.keys[0]].text == "Amazon Data Firehose"
+    assert 40 <= len(q.scenario) <= 320 and 10 <= len(q.prompt) <= 150
+    assert all(o.cite and 1 <= o.cite <= len(q.citations) for o in q.options)
+    assert set(generation_schema("B")["properties"]["explanations"]["required"]) == {"B"}
+    verdict = builder.validator.check(q)  # whatever it wrote, validation decides
+    assert verdict.ok or verdict.reasons
+
+
+def test_choose_two_draft_has_five_options_and_two_keys(builder):
+    draft = builder.draft(Slot("kinesis-data-streams", "en", "note", 2, 2), 0)
+    assert draft is not None
+    assert len(draft.keys) == 2 and len(draft.distractors) == 3
+    assert len({c.name for c in draft.keys + draft.distractors}) == 5
+
+
+# -- validation: one question per rule, built to break it ------------------------------------
+def test_a_sound_question_passes_every_rule(builder, good):
+    verdict = builder.validator.check(good)
+    assert verdict.ok, verdict.reasons
+
+
+def test_schema_rule(builder, good):
+    q = copy.deepcopy(good)
+    q.options = q.options[:3]
+    assert _reasons(builder, q) == ["schema"]
+    q = copy.deepcopy(good)
+    q.prompt = "Pick one"  # no question
+    assert _reasons(builder, q) == ["schema"]
+
+
+def test_key_count_rule(builder, good):
+    q = copy.deepcopy(good)
+    q.options[1].correct = True
+    assert _reasons(builder, q) == ["key_count"]
+
+
+def test_answer_given_away_rule(builder, good):
+    q = copy.deepcopy(good)
+    q.scenario += " The architect already suggested Firehose for this."
+    assert "answer_given_away" in _reasons(builder, q)
+
+
+def test_invented_name_rule(builder, good):
+    q = copy.deepcopy(good)
+    q.options[0].explanation += " It relies on Amazon Zorblax Streamer for buffering."
+    assert "invented_name" in _reasons(builder, q)
+
+
+def test_key_unsupported_rule(builder, good):
+    q = copy.deepcopy(good)
+    q.options[0].explanation = "It paints watercolour portraits of cats and sells them at fairs."
+    assert "key_unsupported" in _reasons(builder, q)
+
+
+def test_distractor_supported_rule(builder, good):
+    """A stem that describes Athena's job, with Firehose still marked as the key."""
+    q = copy.deepcopy(good)
+    q.scenario = (
+        "Analysts want to run ad hoc SQL queries directly on Parquet files already stored in "
+        "Amazon S3, paying only for the bytes each query scans and managing no servers."
+    )
+    assert "distractor_supported" in _reasons(builder, q)
+
+
+def test_near_duplicate_rule(builder, good):
+    from tutor.quiz.validate import Validator
+
+    fresh = Validator(
+        builder.evidence,
+        builder.embedder,
+        builder.validator.glossary,
+        builder.validator.vocabulary,
+        builder.topics,
+    )
+    assert fresh.check(good).ok
+    fresh.remember(good)
+    q = copy.deepcopy(good)
+    q.scenario = q.scenario.replace("mobile game", "mobile app")
+    assert fresh.check(q).reasons == ["near_duplicate"]
+
+
+def test_wrong_language_and_bad_translation_rules(builder, good):
+    q = copy.deepcopy(good)
+    q.lang = "fr"
+    assert _reasons(builder, q) == ["wrong_language"]
+    fr = copy.deepcopy(good)
+    fr.lang = "fr"
+    fr.scenario = (
+        "Une chorale de village prépare son concert de printemps et cherche des "
+        "costumes assortis pour tous les chanteurs."
+    )
+    fr.prompt = "Quelle couleur faut-il choisir ?"
+    assert "bad_translation" in builder.validator.check_translation(good, fr).reasons
+
+
+# -- grading and progress ---------------------------------------------------------------------
+def _practice(tmp_path, full_settings, questions):
+    from dataclasses import replace
+
+    settings = replace(full_settings, data_dir=tmp_path)
+    return Practice(settings, questions=questions)
+
+
+def test_grading(tmp_path, full_settings, good):
+    practice = _practice(tmp_path, full_settings, [good])
+    key = good.key_letters
+    wrong = "B" if key != "B" else "C"
+    fb = practice.submit(good.id, key.lower(), seconds=12)
+    assert fb.correct and fb.keys == key
+    assert all(o["explanation"] for o in fb.to_dict()["options"])
+    assert "Firehose" in fb.follow_up
+    assert not practice.submit(good.id, wrong, seconds=5).correct
+    with pytest.raises(TutorError, match="not one of the options"):
+        practice.submit(good.id, "Z")
+    with pytest.raises(TutorError, match="needs one option"):
+        practice.submit(good.id, "AB")
+    with pytest.raises(TutorError, match="unknown question"):
+        practice.submit("nope", "A")
+    stats = practice.summary()
+    assert stats["attempts"] == 2 and stats["correct"] == 1
+    assert stats["by_domain"][1]["accuracy"] == 0.5
+
+
+def test_choose_two_grading(good):
+    q = copy.deepcopy(good)
+    q.choose = 2
+    q.options.append(Option("Amazon Kinesis Data Streams", True, "x" * 20, 1))
+    assert parse_choice("a, e", q) == [0, 4]
+    with pytest.raises(TutorError, match="needs 2 options"):
+        parse_choice("A", q)
+
+
+def test_attempts_survive_a_process_crash(tmp_path):
+    """The child records an answer and dies without closing anything; the answer is kept."""
+    db = tmp_path / "progress.sqlite3"
+    code = (
+        "import os, sys; from pathlib import Path; from tutor.quiz.progress import Progress;"
+        f"p = Progress(Path({str(db)!r}));"
+        "p.record('q1', 'athena', 1, 'en', 'B', True, 9.5);"
+        "os._exit(1)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr
+    attempts = Progress(db).attempts()
+    assert [(a.question_id, a.chosen, a.correct, a.seconds) for a in attempts] == [
+        ("q1", "B", True, 9.5)
+    ]
+    assert "q1" in Progress(db).scheduled()
+
+
+def _variant(q, topic: str, domain: int, n: int):
+    v = copy.deepcopy(q)
+    v.id, v.topic, v.domain = f"{topic}-{n}", topic, domain
+    return v
+
+
+def test_scheduler_brings_back_missed_questions_then_weak_topics(tmp_path, full_settings, good):
+    qs = [_variant(good, "athena", 1, i) for i in range(3)]
+    qs += [_variant(good, "redshift", 1, i) for i in range(3)]
+    practice = _practice(tmp_path, full_settings, qs)
+    past = now() - timedelta(hours=1)
+    rec = practice.progress.record
+    rec("athena-0", "athena", 1, "en", "B", False, 10, when=past)  # missed an hour ago
+    rec("redshift-0", "redshift", 1, "en", "A", True, 10, when=past)
+    # A missed question is due again within minutes, so it comes first.
+    assert practice.next_question().id == "athena-0"
+    practice.submit("athena-0", good.key_letters, 5)  # now answered correctly: not due
+    # Unseen questions from the weaker topic (athena: 1 wrong of 2) come before redshift's.
+    for _ in range(5):
+        assert practice.next_question().topic == "athena"
+    # A question answered right is scheduled days away, not immediately.
+    due = practice.progress.scheduled()["redshift-0"]
+    assert due - past >= timedelta(hours=12)
+
+
+def test_exam_draws_by_official_domain_weights(tmp_path, full_settings, good):
+    quotas = _quotas(65)
+    assert sum(quotas.values()) == 65
+    for d, w in DOMAIN_WEIGHTS.items():
+        assert abs(quotas[d] - 65 * w) < 1
+    qs = [_variant(good, f"t{d}", d, i) for d in (1, 2, 3, 4) for i in range(10)]
+    practice = _practice(tmp_path, full_settings, qs)
+    exam = practice.start_exam(20, seed=1)
+    by_domain = {d: sum(1 for q in exam.questions if q.domain == d) for d in (1, 2, 3, 4)}
+    assert by_domain == _quotas(20) == {1: 4, 2: 5, 3: 7, 4: 4}
+    assert exam.time_limit == pytest.approx(20 * 180 / 65 * 60)
+    exam.answer(exam.questions[0].id, good.key_letters, 30)
+    report = exam.report()
+    assert report["answered"] == 1 and report["correct"] == 1
+    assert sum(d["questions"] for d in report["by_domain"].values()) == 20
+
+
+def test_shipped_bank_is_valid_and_covers_every_domain():
+    """The committed bank: parseable, keys declared, every domain and both languages present."""
+    from tutor.config import PROJECT_ROOT
+
+    bank = load_bank(PROJECT_ROOT / "index" / "question-bank.jsonl")
+    if not bank:
+        pytest.skip("no question bank in index/ (run `tutor quiz build`)")
+    assert {q.domain for q in bank} == {1, 2, 3, 4}
+    assert {q.lang for q in bank} == {"en", "fr"}
+    for q in bank:
+        assert len(q.keys) == q.choose and len(q.options) == (4 if q.choose == 1 else 5), q.id
+        assert all(o.cite and 1 <= o.cite <= len(q.citations) for o in q.options), q.id
+    assert len({q.id for q in bank}) == len(bank)
+
+
+def test_cli_quiz_with_an_empty_bank_says_how_to_build_one(tmp_path, monkeypatch, capsys):
+    from tutor.cli import main
+
+    monkeypatch.setenv("TUTOR_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
+    assert main(["quiz", "--count", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "question bank is empty" in err and "tutor quiz build" in err
+    assert main(["quiz", "stats"]) == 0
+    assert "0/0 correct" in capsys.readouterr().out
+
+
+def test_cli_quiz_session_records_answers(tmp_path, monkeypatch, capsys, full_settings, good):
+    """A terminal session: a bad answer is explained and asked again, then graded and kept."""
+    import io
+    import json
+
+    from tutor.cli import main
+
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "question-bank.jsonl").write_text(json.dumps(good.to_dict()) + "\n")
+    monkeypatch.setenv("TUTOR_INDEX_DIR", str(index))
+    monkeypatch.setenv("TUTOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"Z\n{good.key_letters}\n"))
+    assert main(["quiz", "--count", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "'Z' is not one of the options" in out and "→ correct" in out
+    assert "Amazon Data Firehose" in out and "follow up: tutor ask" in out
+    assert len(Progress(tmp_path / "data" / "progress.sqlite3").attempts()) == 1
