@@ -114,7 +114,11 @@ class BankBuilder:
 
     def similar(self, topic: Topic, n: int, rng: random.Random, exclude: set[str]) -> list[Topic]:
         """Same-group topics, the closest in meaning first: plausible but different answers."""
-        peers = [t for t in self.topics.values() if t.group == topic.group and t.id not in exclude]
+        peers = [
+            t
+            for t in self.topics.values()
+            if t.group == topic.group and t.id not in exclude and t.distractor
+        ]
         peers.sort(key=lambda t: -float(self._summary[t.id] @ self._summary[topic.id]))
         pool = peers[: max(n + 3, n)]
         return rng.sample(pool, min(n, len(pool)))

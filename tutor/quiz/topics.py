@@ -79,6 +79,7 @@ class Topic:
     summary: str  # the note's first sentence: what the thing is
     choice: Choice
     items: list[Choice] = field(default_factory=list)
+    distractor: bool = True  # False for overview notes: "the overview" is never a fair option
 
     @property
     def domain_name(self) -> str:
@@ -135,6 +136,7 @@ def _load_topics(corpus_dir: Path) -> tuple[Topic, ...]:
                 summary=_first_sentence(doc.text),
                 choice=Choice(name, topic_id),
                 items=items,
+                distractor=bool(meta.get("quiz_distractor", True)),
             )
         )
     return tuple(topics)
