@@ -145,10 +145,11 @@ class BankBuilder:
             distractors = [p.choice for p in peers]
         passages = []
         for k in keys:
-            candidates = self.evidence.passages_for(k)
-            if not candidates:
+            rivals = [c for c in distractors + keys if c != k]
+            passage = self.evidence.distinctive_passage(k, rivals, slot.variant + attempt)
+            if passage is None:
                 return None
-            passages.append(candidates[(slot.variant + attempt) % min(len(candidates), 4)])
+            passages.append(passage)
         facts = [
             self.evidence.fact(c, "" if c.item else self.topics[c.topic].summary)
             for c in distractors

@@ -63,6 +63,20 @@ class Evidence:
     _chunks: dict[str, list[Passage]] = field(default_factory=dict)
     _chunk_vecs: dict[str, np.ndarray] = field(default_factory=dict)
     _item_vecs: dict[tuple[str, str], tuple[list[str], np.ndarray]] = field(default_factory=dict)
+    _sentences: dict[str, tuple[list[str], list[str], np.ndarray]] = field(default_factory=dict)
+
+    def sentences(self, topic: str) -> tuple[list[str], list[str], np.ndarray]:
+        """Every sentence of a note with its section and vector, embedded once per build."""
+        if topic not in self._sentences:
+            texts: list[str] = []
+            sections: list[str] = []
+            for c in self.chunks(topic):
+                for s in split_sentences(c.text):
+                    texts.append(s)
+                    sections.append(c.section)
+            vecs = self.embedder.embed(texts) if texts else np.zeros((0, 384), dtype=np.float32)
+            self._sentences[topic] = (texts, sections, vecs)
+        return self._sentences[topic]
 
     def chunks(self, topic: str) -> list[Passage]:
         if topic not in self._chunks:
@@ -98,6 +112,54 @@ class Evidence:
 
         return sorted(chunks, key=rank)
 
+    def distinctive_passage(
+        self, key: Choice, rivals: list[Choice], variant: int, size: int = 4
+    ) -> Passage | None:
+        """The key's sentences that fit it and not its rivals: what a scenario should use.
+
+        Each sentence of the key's material is scored by its best cosine to the key's own
+        chunks minus its best cosine to any rival's; the top sentences, in reading order, make
+        a short passage. The variant number slides the window, so repeated questions on one
+        topic draw on different facts.
+        """
+        if key.item:
+            others = tuple(r.name for r in rivals if r.item)
+            sentences, vecs = self.item_sentences(key, others)
+            own = vecs
+        else:
+            skip = ("Names and changes", "How it connects")
+            texts, sections, all_vecs = self.sentences(key.topic)
+            keep = [
+                i
+                for i, s in enumerate(texts)
+                if not sections[i].split(" > ")[-1].startswith(skip) and 40 <= len(s) <= 400
+            ]
+            sentences = [texts[i] for i in keep]
+            vecs = all_vecs[keep]
+            own = self._chunk_vecs[key.topic]
+        if not sentences:
+            return None
+        rival_vecs = [
+            self._chunk_vecs[r.topic] if not r.item else self.item_sentences(r)[1]
+            for r in rivals
+            if r.topic and (r.item or self.chunks(r.topic))
+        ]
+        rival_vecs = [v for v in rival_vecs if len(v)]
+        mine = np.max(vecs @ own.T, axis=1) if len(own) else np.zeros(len(sentences))
+        theirs = (
+            np.max(np.concatenate([vecs @ rv.T for rv in rival_vecs], axis=1), axis=1)
+            if rival_vecs
+            else np.zeros(len(sentences))
+        )
+        order = list(np.argsort(-(mine - theirs)))
+        start = (variant * 2) % max(1, len(order) - size + 1)
+        picked = sorted(order[start : start + size])
+        text = " ".join(sentences[i] for i in picked)
+        home = next((c for c in self.chunks(key.topic) if sentences[picked[0]] in c.text), None)
+        if home is None:
+            home = self.chunks(key.topic)[0]
+        return Passage(home.source, home.title, home.section, text)
+
     def fact(self, choice: Choice, summary: str) -> Passage:
         """One short passage saying what a choice is, to explain why it is (not) the answer."""
         chunks = self.chunks(choice.topic)
@@ -117,14 +179,13 @@ class Evidence:
         """Sentences naming the item and none of the other options: its own evidence."""
         key = (choice.topic, choice.name, *others)
         if key not in self._item_vecs:
-            sentences = [
-                s
-                for c in self.chunks(choice.topic)
-                for s in split_sentences(c.text)
+            texts, _, vecs = self.sentences(choice.topic)
+            keep = [
+                i
+                for i, s in enumerate(texts)
                 if mentions(s, choice.name) and not any(mentions(s, o) for o in others)
             ]
-            vecs = self.embedder.embed(sentences) if sentences else np.zeros((0, 384))
-            self._item_vecs[key] = (sentences, vecs)
+            self._item_vecs[key] = ([texts[i] for i in keep], vecs[keep])
         return self._item_vecs[key]
 
     def score(self, choice: Choice, stem_vec: np.ndarray, others: tuple[str, ...] = ()) -> float:

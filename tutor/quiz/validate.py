@@ -35,7 +35,7 @@ REASONS = (
 # (or sit close in meaning to) the passage it cites.
 MIN_KEY_SCORE = {"en": 0.35, "fr": 0.25}
 MARGIN = 0.02
-NOTE_MARGIN = 0.03
+NOTE_MARGIN = 0.02
 MAX_KEY_RANK = 3  # note-level: the key's note must be among the first notes retrieved
 SUPPORT_OVERLAP = 0.4
 SUPPORT_COSINE = {"en": 0.55, "fr": 0.4}
