@@ -82,10 +82,15 @@ def parse_choice(raw: str | list | tuple, question: Question) -> list[int]:
 
 
 def follow_up(question: Question) -> str:
-    keys = " and ".join(question.options[i].text for i in question.keys)
+    """A self-contained question for the chat: the scenario, what was asked, and the key."""
+    keys = [question.options[i].text for i in question.keys]
     if question.lang == "fr":
-        return f"Pourquoi {keys} est-il la bonne réponse ici ? {question.scenario}"
-    return f"Why is {keys} the right answer here? {question.scenario}"
+        answer = " et ".join(keys)
+        verb = "sont-elles les bonnes réponses" if len(keys) > 1 else "est-elle la bonne réponse"
+        return f"{question.scenario} {question.prompt} Pourquoi « {answer} » {verb} ?"
+    answer = " and ".join(keys)
+    verb = "are the right answers" if len(keys) > 1 else "is the right answer"
+    return f"{question.scenario} {question.prompt} Why {verb}: {answer}?"
 
 
 class Practice:
@@ -198,6 +203,7 @@ class Practice:
                 level = "item" if t.items and attempt % 2 == 0 else "note"
                 draft = self._builder.draft(Slot(topic, lang, level, 1, variant), attempt)
                 if draft is None:
+                    reasons.append("not enough material or same-family options for this topic")
                     continue
                 q, why = self._builder.attempt(draft)
                 if q is not None:
@@ -211,6 +217,21 @@ class Practice:
             f"no question for {topic} passed validation in {tries} tries ({', '.join(reasons)})",
             "try again, or practise another topic",
         )
+
+    def index_changed(self) -> None:
+        """The live index was rebuilt (an upload, a removal): drop the cached builder, whose
+        Index points at a build that no longer exists."""
+        with self._lock:
+            self._builder = None
+
+    def reload_bank(self) -> int:
+        """Pick up questions appended to the bank (or generated elsewhere); returns how many."""
+        added = 0
+        for q in load_bank(bank_path(self.settings)) + load_bank(self.generated_path):
+            if q.id not in self.questions:
+                self.questions[q.id] = q
+                added += 1
+        return added
 
     # -- progress -----------------------------------------------------------------------
     def summary(self) -> dict:

@@ -97,14 +97,8 @@ class Services:
         mtimes = self._mtimes()
         if mtimes == self._bank_mtimes:
             return 0
-        from tutor.quiz.bank import bank_path, load_bank
 
-        added = 0
-        for path in (bank_path(self.settings), practice.generated_path):
-            for q in load_bank(path):
-                if q.id not in practice.questions:
-                    practice.questions[q.id] = q
-                    added += 1
+        added = practice.reload_bank()
         self._bank_mtimes = mtimes
         return added
 
@@ -121,12 +115,9 @@ class Services:
         with self.tutor._load_lock:
             self.tutor._retriever = None
         # Practice caches a question builder holding the old build's Index (deleted by the
-        # rebuild); drop it so on-demand generation opens the new one. Practice has no public
-        # hook for this yet.
-        practice = self._practice
-        if practice is not None and hasattr(practice, "_builder"):
-            with practice._lock:
-                practice._builder = None
+        # rebuild); it must open the new one for on-demand generation.
+        if self._practice is not None:
+            self._practice.index_changed()
 
     @property
     def embedder(self):
