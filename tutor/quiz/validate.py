@@ -36,6 +36,7 @@ REASONS = (
 MIN_KEY_SCORE = {"en": 0.35, "fr": 0.25}
 MARGIN = 0.02
 NOTE_MARGIN = 0.02
+RANK_GAP = 2  # a rival ranked this close behind the key must also lose on cosine
 MAX_KEY_RANK = 3  # note-level: the key's note must be among the first notes retrieved
 SUPPORT_OVERLAP = 0.4
 SUPPORT_COSINE = {"en": 0.55, "fr": 0.4}
@@ -122,14 +123,16 @@ class Validator:
             key_rank = max(scores[k.name] for k in keys)
             rival_rank = min((scores[c.name] for c in choices if c not in keys), default=99)
             supported = key_rank <= MAX_KEY_RANK + len(keys) - 1
-            # Ranking alone lets a near-synonym through (LDA vs NTM for "find topics"): the
-            # key's own passages must also match the stem clearly better than any rival's.
+            # Ranking alone lets a near-synonym through (LDA vs NTM for "find topics"): when a
+            # rival ranks right behind the key, the key's own passages must also match the
+            # stem clearly better than the rival's.
             key_cos = min(self.evidence.score(k, vec) for k in keys)
             rival_cos = max(
                 (self.evidence.score(c, vec) for c in choices if c not in keys and c.topic),
                 default=0.0,
             )
-            beaten = rival_rank < key_rank or rival_cos > key_cos - NOTE_MARGIN
+            close_call = rival_rank <= key_rank + RANK_GAP
+            beaten = rival_rank < key_rank or (close_call and rival_cos > key_cos - NOTE_MARGIN)
         if not supported or not explained:
             reasons.append("key_unsupported")
         if beaten:
