@@ -185,7 +185,8 @@ class Validator:
         from tutor.language import fold
 
         for m in _AWS_NAME.finditer(text):
-            words = [fold(w) for w in re.findall(r"[\w-]+", m.group(1))]
+            # Two-letter words ("AI", "ML") are below the BM25 vocabulary's floor, not inventions.
+            words = [fold(w) for w in re.findall(r"[\w-]{3,}", m.group(1))]
             if words and not any(w in self.vocabulary for w in words):
                 return True
         return False
