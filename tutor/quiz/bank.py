@@ -7,6 +7,7 @@ records the pass rate, the rejection reasons and the build time.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import random
 import time
@@ -200,6 +201,7 @@ class BankBuilder:
         report: Path,
         on_progress: Callable[[int, int], None] | None = None,
         rebuild: bool = False,
+        shard: tuple[int, int] = (0, 1),
     ) -> dict:
         """Fill every slot the bank does not hold yet; append each accepted question at once."""
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -213,6 +215,9 @@ class BankBuilder:
         reasons: Counter = Counter()
         start = time.perf_counter()
         todo = [s for s in slots if s.key not in done]
+        # Shards let several processes share one bank (one llama.cpp thread each can beat one
+        # process with two threads, since token generation is memory-bound).
+        todo = [s for k, s in enumerate(todo) if k % shard[1] == shard[0]]
         with out.open("a", encoding="utf-8") as fh:
             for i, slot in enumerate(todo, 1):
                 for attempt in range(ATTEMPTS_PER_SLOT):
@@ -226,8 +231,12 @@ class BankBuilder:
                         reasons.update(why)
                         continue
                     q.slot = slot.key
-                    fh.write(json.dumps(q.to_dict(), ensure_ascii=False) + "\n")
-                    fh.flush()
+                    fcntl.flock(fh, fcntl.LOCK_EX)  # shards append to the same file
+                    try:
+                        fh.write(json.dumps(q.to_dict(), ensure_ascii=False) + "\n")
+                        fh.flush()
+                    finally:
+                        fcntl.flock(fh, fcntl.LOCK_UN)
                     stats["accepted"] += 1
                     break
                 else:
@@ -243,7 +252,8 @@ class BankBuilder:
                         "rejections": dict(reasons),
                         "seconds": round(time.perf_counter() - start, 1),
                     }
-                    report.with_suffix(".running.json").write_text(json.dumps(partial))
+                    running = report.with_suffix(f".running{shard[0]}.json")
+                    running.write_text(json.dumps(partial))
         seconds = time.perf_counter() - start
         bank = load_bank(out)
         summary = {

@@ -29,12 +29,18 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
         bar.n = done
         bar.refresh()
 
+    i, _, n = (args.shard or "0/1").partition("/")
+    if not (i.isdigit() and n.isdigit() and int(i) < int(n)):
+        from tutor.errors import TutorError
+
+        raise TutorError(f"--shard {args.shard!r} is not i/n with i < n", "e.g. --shard 0/2")
     summary = builder.build(
         slots,
         bank_path(settings),
         report_path(settings),
         on_progress=progress,
         rebuild=args.rebuild,
+        shard=(int(i), int(n)),
     )
     bar.close()
     print(
@@ -226,4 +232,5 @@ def add_parser(sub) -> None:
     b.add_argument("--limit", type=int, default=0, help="only the first N planned questions")
     b.add_argument("--rebuild", action="store_true", help="discard the bank and start over")
     b.add_argument("--quiet", action="store_true")
+    b.add_argument("--shard", help="i/n: this process builds every n-th missing question")
     b.set_defaults(func=cmd_build)
