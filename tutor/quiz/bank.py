@@ -296,6 +296,23 @@ def revalidate(builder: BankBuilder, questions: list[Question]) -> dict[str, lis
     return failures
 
 
+def rehome_citations(builder: BankBuilder, q: Question) -> bool:
+    """Point each citation at the section its text really comes from (questions built before
+    a fix labelled some distractor facts with the wrong section); True when one changed."""
+    changed = False
+    by_name = {t.choice.name: t.id for t in builder.topics.values()}
+    for o in q.options:
+        c = q.citations[o.cite - 1] if o.cite else None
+        topic = q.topic if q.level == "item" else by_name.get(o.text)
+        if not c or not topic:
+            continue
+        home = builder.evidence.home(topic, c["text"])
+        if home is not None and home.section != c["section"]:
+            c["section"] = home.section
+            changed = True
+    return changed
+
+
 def rewrite_bank(path: Path, keep: list[Question]) -> None:
     """Replace the bank atomically, so a crash mid-write never leaves half a file."""
     tmp = path.with_suffix(".tmp")

@@ -191,7 +191,14 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     from collections import Counter
 
-    from tutor.quiz.bank import BankBuilder, bank_path, load_bank, revalidate, rewrite_bank
+    from tutor.quiz.bank import (
+        BankBuilder,
+        bank_path,
+        load_bank,
+        rehome_citations,
+        revalidate,
+        rewrite_bank,
+    )
 
     path = bank_path(settings)
     bank = load_bank(path)
@@ -201,9 +208,14 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{len(bank) - len(failures)}/{len(bank)} questions pass today's rules")
     for reason, n in reasons.most_common():
         print(f"  {reason}: {n}")
-    if args.drop and failures:
-        rewrite_bank(path, [q for q in bank if q.id not in failures])
-        print(f"dropped {len(failures)} questions from {path}")
+    rehomed = sum(rehome_citations(builder, q) for q in bank)
+    if rehomed:
+        print(f"{rehomed} questions had a citation pointing at the wrong section (fixed)")
+    if (args.drop and failures) or rehomed:
+        keep = [q for q in bank if not (args.drop and q.id in failures)]
+        rewrite_bank(path, keep)
+        if args.drop and failures:
+            print(f"dropped {len(failures)} questions from {path}")
     return 1 if failures and not args.drop else 0
 
 

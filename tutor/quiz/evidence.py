@@ -166,12 +166,17 @@ class Evidence:
         if not chunks:
             return Passage("", choice.name, "", summary)
         if not choice.item:
-            first = chunks[0]
-            return Passage(first.source, first.title, first.section, summary or first.text[:300])
-        sentences, _ = self.item_sentences(choice)
-        text = sentences[0] if sentences else summary
-        best = next((c for c in chunks if text[:60] in c.text), chunks[0])
-        return Passage(best.source, best.title, best.section, text)
+            text = summary or chunks[0].text[:300]
+        else:
+            sentences, _ = self.item_sentences(choice)
+            text = sentences[0] if sentences else summary
+        home = self.home(choice.topic, text) or chunks[0]
+        return Passage(home.source, home.title, home.section, text)
+
+    def home(self, topic: str, text: str) -> Passage | None:
+        """The chunk a quoted sentence comes from, so its citation names the right section."""
+        probe = " ".join(text.split())[:60]
+        return next((c for c in self.chunks(topic) if probe in " ".join(c.text.split())), None)
 
     def item_sentences(
         self, choice: Choice, others: tuple[str, ...] = ()
