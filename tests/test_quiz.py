@@ -300,3 +300,21 @@ def test_cli_quiz_session_records_answers(tmp_path, monkeypatch, capsys, full_se
     assert "'Z' is not one of the options" in out and "→ correct" in out
     assert "Amazon Data Firehose" in out and "follow up: tutor ask" in out
     assert len(Progress(tmp_path / "data" / "progress.sqlite3").attempts()) == 1
+
+
+def test_citations_name_the_section_their_text_comes_from(builder, good):
+    """A distractor's fact is cited with the section that holds it, and older questions whose
+    citation named another section are re-homed by `tutor quiz check`."""
+    from tutor.quiz.bank import rehome_citations
+
+    athena = builder.topics["athena"]
+    fact = builder.evidence.fact(athena.choice, athena.summary)
+    home = builder.evidence.home("athena", fact.text)
+    assert home is not None and home.section == fact.section
+    q = copy.deepcopy(good)
+    cited = q.options[1].cite - 1
+    right = q.citations[cited]["section"]
+    q.citations[cited]["section"] = "Names and changes"
+    assert rehome_citations(builder, q)
+    assert q.citations[cited]["section"] == right
+    assert not rehome_citations(builder, q)
