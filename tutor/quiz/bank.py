@@ -112,6 +112,7 @@ class BankBuilder:
         ids = list(self.topics)
         vecs = self.embedder.embed([self.topics[i].summary or self.topics[i].title for i in ids])
         self._summary = dict(zip(ids, vecs, strict=True))
+        self._translating: set[str] = set()  # English questions this process already tried
 
     def similar(self, topic: Topic, n: int, rng: random.Random, exclude: set[str]) -> list[Topic]:
         """Same-group topics, the closest in meaning first: plausible but different answers."""
@@ -194,6 +195,44 @@ class BankBuilder:
         self.validator.remember(q, verdict.scores.get("vector"))
         return q, []
 
+    @staticmethod
+    def _append(fh, q: Question, slot: Slot) -> None:
+        q.slot = slot.key
+        fcntl.flock(fh, fcntl.LOCK_EX)  # shards append to the same file
+        try:
+            fh.write(json.dumps(q.to_dict(), ensure_ascii=False) + "\n")
+            fh.flush()
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def translate_existing(self, out: Path, slot: Slot) -> tuple[Question | None, list[str]] | None:
+        """Translate an English question of the slot's topic that has no French twin; None
+        when there is none to translate."""
+        bank = load_bank(out)
+        twins = {q.translated_from for q in bank if q.translated_from}
+        sources = [
+            q
+            for q in bank
+            if q.lang == "en"
+            and q.topic == slot.topic
+            and q.id not in twins
+            and q.id not in self._translating
+        ]
+        if not sources:
+            return None
+        sources.sort(key=lambda q: q.id)
+        source = sources[(slot.variant // 2) % len(sources)]  # shards pick different ones
+        self._translating.add(source.id)
+        try:
+            fr = translate(self.llm, source)
+        except GenerationError:
+            return None, ["schema"]
+        verdict = self.validator.check_translation(source, fr)
+        if not verdict.ok:
+            return None, verdict.reasons
+        self.validator.remember(fr, verdict.scores.get("vector"))
+        return fr, []
+
     def build(
         self,
         slots: list[Slot],
@@ -220,6 +259,19 @@ class BankBuilder:
         todo = [s for k, s in enumerate(todo) if k % shard[1] == shard[0]]
         with out.open("a", encoding="utf-8") as fh:
             for i, slot in enumerate(todo, 1):
+                if slot.lang == "fr":
+                    # Cheapest French question: translate a validated English one of the same
+                    # topic that has no French twin yet (one model call, then the checks).
+                    twin = self.translate_existing(out, slot)
+                    stats["attempts"] += twin is not None
+                    if twin is not None and twin[0] is not None:
+                        self._append(fh, twin[0], slot)
+                        stats["accepted"] += 1
+                        if on_progress:
+                            on_progress(i, len(todo))
+                        continue
+                    if twin is not None:
+                        reasons.update(twin[1])
                 for attempt in range(ATTEMPTS_PER_SLOT):
                     draft = self.draft(slot, attempt)
                     if draft is None:
@@ -230,13 +282,7 @@ class BankBuilder:
                     if q is None:
                         reasons.update(why)
                         continue
-                    q.slot = slot.key
-                    fcntl.flock(fh, fcntl.LOCK_EX)  # shards append to the same file
-                    try:
-                        fh.write(json.dumps(q.to_dict(), ensure_ascii=False) + "\n")
-                        fh.flush()
-                    finally:
-                        fcntl.flock(fh, fcntl.LOCK_UN)
+                    self._append(fh, q, slot)
                     stats["accepted"] += 1
                     break
                 else:
@@ -286,7 +332,13 @@ def revalidate(builder: BankBuilder, questions: list[Question]) -> dict[str, lis
     original, which is not stored, so they get the rules that apply to the French text alone.
     """
     failures: dict[str, list[str]] = {}
+    twins: set[str] = set()
     for q in questions:
+        if q.translated_from:  # two shards may have translated the same English question
+            if q.translated_from in twins:
+                failures[q.id] = ["near_duplicate"]
+                continue
+            twins.add(q.translated_from)
         if q.lang == "en":
             verdict = builder.validator.check(q)
         else:

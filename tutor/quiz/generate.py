@@ -252,4 +252,5 @@ def translate(llm, question: Question, temperature: float = 0.2) -> Question:
         citations=question.citations,
         level=question.level,
         model=question.model,
+        translated_from=question.id,
     )

@@ -32,6 +32,7 @@ class Question:
     level: str = "note"  # "note": options are notes; "item": options are items of one note
     model: str = ""
     slot: str = ""  # which planned bank slot it fills (empty for on-demand questions)
+    translated_from: str = ""  # id of the validated English question this one translates
 
     @property
     def keys(self) -> list[int]:
