@@ -20,6 +20,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     if args.topic:
         topics = [t for t in topics if t.id in set(args.topic)]
     slots = plan(topics, per_topic=args.per_topic)
+    if args.french_first:
+        slots.sort(key=lambda s: s.lang != "fr")  # stable: keeps the plan's order otherwise
     if args.limit:
         slots = slots[: args.limit]
     bar = tqdm(total=len(slots), desc="questions", unit="slot", disable=args.quiet)
@@ -244,5 +246,7 @@ def add_parser(sub) -> None:
     b.add_argument("--limit", type=int, default=0, help="only the first N planned questions")
     b.add_argument("--rebuild", action="store_true", help="discard the bank and start over")
     b.add_argument("--quiet", action="store_true")
+    b.add_argument("--french-first", action="store_true",
+                   help="fill French slots first (translations of kept English questions)")
     b.add_argument("--shard", help="i/n: this process builds every n-th missing question")
     b.set_defaults(func=cmd_build)
