@@ -257,49 +257,53 @@ class BankBuilder:
         # Shards let several processes share one bank (one llama.cpp thread each can beat one
         # process with two threads, since token generation is memory-bound).
         todo = [s for k, s in enumerate(todo) if k % shard[1] == shard[0]]
-        with out.open("a", encoding="utf-8") as fh:
-            for i, slot in enumerate(todo, 1):
-                if slot.lang == "fr":
-                    # Cheapest French question: translate a validated English one of the same
-                    # topic that has no French twin yet (one model call, then the checks).
-                    twin = self.translate_existing(out, slot)
-                    stats["attempts"] += twin is not None
-                    if twin is not None and twin[0] is not None:
-                        self._append(fh, twin[0], slot)
+        interrupted = False
+        try:
+            with out.open("a", encoding="utf-8") as fh:
+                for i, slot in enumerate(todo, 1):
+                    if slot.lang == "fr":
+                        # Cheapest French question: translate a validated English one of the same
+                        # topic that has no French twin yet (one model call, then the checks).
+                        twin = self.translate_existing(out, slot)
+                        stats["attempts"] += twin is not None
+                        if twin is not None and twin[0] is not None:
+                            self._append(fh, twin[0], slot)
+                            stats["accepted"] += 1
+                            if on_progress:
+                                on_progress(i, len(todo))
+                            continue
+                        if twin is not None:
+                            reasons.update(twin[1])
+                    for attempt in range(ATTEMPTS_PER_SLOT):
+                        draft = self.draft(slot, attempt)
+                        if draft is None:
+                            reasons["no_material"] += 1
+                            break
+                        stats["attempts"] += 1
+                        q, why = self.attempt(draft)
+                        if q is None:
+                            reasons.update(why)
+                            continue
+                        self._append(fh, q, slot)
                         stats["accepted"] += 1
-                        if on_progress:
-                            on_progress(i, len(todo))
-                        continue
-                    if twin is not None:
-                        reasons.update(twin[1])
-                for attempt in range(ATTEMPTS_PER_SLOT):
-                    draft = self.draft(slot, attempt)
-                    if draft is None:
-                        reasons["no_material"] += 1
                         break
-                    stats["attempts"] += 1
-                    q, why = self.attempt(draft)
-                    if q is None:
-                        reasons.update(why)
-                        continue
-                    self._append(fh, q, slot)
-                    stats["accepted"] += 1
-                    break
-                else:
-                    stats["slots_failed"] += 1
-                if on_progress:
-                    on_progress(i, len(todo))
-                if i % 10 == 0:  # a running tally, so a long build can be watched
-                    partial = {
-                        "running": True,
-                        "done": i,
-                        "of": len(todo),
-                        **stats,
-                        "rejections": dict(reasons),
-                        "seconds": round(time.perf_counter() - start, 1),
-                    }
-                    running = report.with_suffix(f".running{shard[0]}.json")
-                    running.write_text(json.dumps(partial))
+                    else:
+                        stats["slots_failed"] += 1
+                    if on_progress:
+                        on_progress(i, len(todo))
+                    if i % 10 == 0:  # a running tally, so a long build can be watched
+                        partial = {
+                            "running": True,
+                            "done": i,
+                            "of": len(todo),
+                            **stats,
+                            "rejections": dict(reasons),
+                            "seconds": round(time.perf_counter() - start, 1),
+                        }
+                        running = report.with_suffix(f".running{shard[0]}.json")
+                        running.write_text(json.dumps(partial))
+        except KeyboardInterrupt:  # stop cleanly: the questions kept so far and the report stay
+            interrupted = True
         seconds = time.perf_counter() - start
         bank = load_bank(out)
         summary = {
@@ -313,6 +317,7 @@ class BankBuilder:
             else None,
             "rejections": {r: reasons.get(r, 0) for r in (*REASONS, "no_material")},
             "slots_failed": stats["slots_failed"],
+            "interrupted": interrupted,
             "seconds": round(seconds, 1),
             "bank_size": len(bank),
             "by_lang": dict(Counter(q.lang for q in bank)),

@@ -14,6 +14,12 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     from tutor.llm import load_chat_model
     from tutor.quiz.bank import BankBuilder, bank_path, plan, report_path
 
+    import signal
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # `kill` stops a long build cleanly, report included
     llm = load_chat_model(settings, progress=True)
     builder = BankBuilder(settings, llm)
     topics = list(builder.topics.values())
@@ -246,7 +252,10 @@ def add_parser(sub) -> None:
     b.add_argument("--limit", type=int, default=0, help="only the first N planned questions")
     b.add_argument("--rebuild", action="store_true", help="discard the bank and start over")
     b.add_argument("--quiet", action="store_true")
-    b.add_argument("--french-first", action="store_true",
-                   help="fill French slots first (translations of kept English questions)")
+    b.add_argument(
+        "--french-first",
+        action="store_true",
+        help="fill French slots first (translations of kept English questions)",
+    )
     b.add_argument("--shard", help="i/n: this process builds every n-th missing question")
     b.set_defaults(func=cmd_build)
