@@ -9,12 +9,12 @@ from tutor.config import Settings
 
 
 def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
+    import signal
+
     from tqdm import tqdm
 
     from tutor.llm import load_chat_model
     from tutor.quiz.bank import BankBuilder, bank_path, plan, report_path
-
-    import signal
 
     def stop(*_: object) -> None:
         raise KeyboardInterrupt
