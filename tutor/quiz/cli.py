@@ -237,7 +237,7 @@ def add_parser(sub) -> None:
     qsub = p.add_subparsers(dest="quiz_command")
     e = qsub.add_parser("exam", help="timed exam simulation by official domain weights")
     e.add_argument("--questions", type=int, default=65)
-    e.add_argument("--lang", choices=["en", "fr"])
+    e.add_argument("--lang", choices=["en", "fr"], default="en", help="exam language")
     e.add_argument("--seed", type=int)
     e.add_argument("--show-answers", action="store_true", help="say right/wrong after each")
     e.set_defaults(func=cmd_exam)
