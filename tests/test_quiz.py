@@ -318,3 +318,24 @@ def test_citations_name_the_section_their_text_comes_from(builder, good):
     assert rehome_citations(builder, q)
     assert q.citations[cited]["section"] == right
     assert not rehome_citations(builder, q)
+
+
+def test_copied_passage_rule(builder, good):
+    """A scenario that pastes the note's text (or stops mid-sentence) is not a scenario."""
+    q = copy.deepcopy(good)
+    words = q.citations[0]["text"].split()
+    q.scenario = "A team reads this: " + " ".join(words[5:20]) + "."
+    assert "copied_passage" in _reasons(builder, q)
+    q = copy.deepcopy(good)
+    q.scenario = q.scenario.rstrip(".") + " and then the"
+    assert "copied_passage" in _reasons(builder, q)
+
+
+def test_distractor_facts_never_announce_an_answer(builder):
+    """Worked-scenario sentences ('Right answer: …') are never quoted as a distractor's fact."""
+    from tutor.quiz.evidence import _ANSWER_TALK
+
+    for topic in builder.topics.values():
+        for choice in [topic.choice, *topic.items]:
+            fact = builder.evidence.fact(choice, "" if choice.item else topic.summary)
+            assert not _ANSWER_TALK.search(fact.text), (choice.name, fact.text)

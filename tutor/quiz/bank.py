@@ -370,6 +370,38 @@ def rehome_citations(builder: BankBuilder, q: Question) -> bool:
     return changed
 
 
+def refresh_facts(builder: BankBuilder, q: Question) -> bool:
+    """Re-quote each distractor's fact with today's selection (which skips sentences that
+    announce an answer); True when an explanation changed."""
+    from tutor.quiz.generate import NOT_THE_ANSWER
+
+    changed = False
+    by_name = {t.choice.name: t for t in builder.topics.values()}
+    for o in q.options:
+        if o.correct or not o.cite:
+            continue
+        if q.level == "item":
+            from tutor.quiz.topics import Choice
+
+            choice, summary = Choice(o.text, q.topic, item=True), ""
+        elif o.text in by_name:
+            topic = by_name[o.text]
+            choice, summary = topic.choice, topic.summary
+        else:
+            continue
+        fact = builder.evidence.fact(choice, summary)
+        c = q.citations[o.cite - 1]
+        if fact.text == c["text"]:
+            continue
+        shared = sum(1 for other in q.options if other.cite == o.cite)
+        if shared > 1:  # the passage is also another option's: leave it alone
+            continue
+        c.update({"text": fact.text, "section": fact.section, "source": fact.source})
+        o.explanation = NOT_THE_ANSWER.get(q.lang, NOT_THE_ANSWER["en"]).format(fact=fact.text)
+        changed = True
+    return changed
+
+
 def rewrite_bank(path: Path, keep: list[Question]) -> None:
     """Replace the bank atomically, so a crash mid-write never leaves half a file."""
     tmp = path.with_suffix(".tmp")

@@ -203,6 +203,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         BankBuilder,
         bank_path,
         load_bank,
+        refresh_facts,
         rehome_citations,
         revalidate,
         rewrite_bank,
@@ -216,7 +217,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{len(bank) - len(failures)}/{len(bank)} questions pass today's rules")
     for reason, n in reasons.most_common():
         print(f"  {reason}: {n}")
-    rehomed = sum(rehome_citations(builder, q) for q in bank)
+    refreshed = sum(refresh_facts(builder, q) for q in bank)
+    if refreshed:
+        print(f"{refreshed} questions had a distractor fact re-quoted")
+    rehomed = sum(rehome_citations(builder, q) for q in bank) + refreshed
     if rehomed:
         print(f"{rehomed} questions had a citation pointing at the wrong section (fixed)")
     if (args.drop and failures) or rehomed:

@@ -42,6 +42,11 @@ class Passage:
         }
 
 
+# Sentences that announce an answer ("Right answer: …", "Why the others are wrong") belong to
+# the notes' worked scenarios: quoted as a distractor's fact they would contradict the key.
+_ANSWER_TALK = re.compile(r"\b(right answer|the answer is|why the (others|alternatives))\b", re.I)
+
+
 def _words(name: str) -> list[str]:
     """Item words, spelled so British and American forms match (optimisation/optimization)."""
     words = re.findall(r"[a-z0-9²\-]+", re.sub(r"\(.*?\)", "", name.lower()))
@@ -132,7 +137,9 @@ class Evidence:
             keep = [
                 i
                 for i, s in enumerate(texts)
-                if not sections[i].split(" > ")[-1].startswith(skip) and 40 <= len(s) <= 400
+                if not sections[i].split(" > ")[-1].startswith(skip)
+                and 40 <= len(s) <= 400
+                and not _ANSWER_TALK.search(s)
             ]
             sentences = [texts[i] for i in keep]
             vecs = all_vecs[keep]
@@ -169,7 +176,8 @@ class Evidence:
             text = summary or chunks[0].text[:300]
         else:
             sentences, _ = self.item_sentences(choice)
-            text = sentences[0] if sentences else summary
+            plain = [s for s in sentences if not _ANSWER_TALK.search(s)]
+            text = plain[0] if plain else summary
         home = self.home(choice.topic, text) or chunks[0]
         return Passage(home.source, home.title, home.section, text)
 

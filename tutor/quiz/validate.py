@@ -28,6 +28,7 @@ REASONS = (
     "distractor_supported",
     "near_duplicate",
     "bad_translation",
+    "copied_passage",
 )
 
 # Calibrated on the first generated questions (see evals/README.md): a stem must match its key's
@@ -95,6 +96,8 @@ class Validator:
         keys = [choices[i] for i in q.keys]
         if any(_names(stem, k) for k in keys):
             reasons.append("answer_given_away")
+        if _copies(q.scenario, [c["text"] for c in q.citations]) or _truncated(q.scenario):
+            reasons.append("copied_passage")
         written = " ".join(q.options[i].explanation for i in q.keys)  # distractors quote notes
         if self._invented(f"{stem} {written}"):
             reasons.append("invented_name")
@@ -252,6 +255,25 @@ def _names(stem: str, choice: Choice) -> bool:
         return True
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9-]{2,}", core) if w not in _GENERIC]
     return bool(words) and all(re.search(rf"\b{re.escape(w)}\b", text) for w in words)
+
+
+COPY_WORDS = 8  # a scenario sharing this many words in a row with a passage pasted it
+
+
+def _copies(scenario: str, passages: list[str]) -> bool:
+    """The model pasted corpus text (often the note's own answer) instead of a scenario."""
+    words = re.findall(r"\w+", scenario.lower())
+    grams = {tuple(words[i : i + COPY_WORDS]) for i in range(len(words) - COPY_WORDS + 1)}
+    for passage in passages:
+        pw = re.findall(r"\w+", passage.lower())
+        if any(tuple(pw[i : i + COPY_WORDS]) in grams for i in range(len(pw) - COPY_WORDS + 1)):
+            return True
+    return False
+
+
+def _truncated(scenario: str) -> bool:
+    """Cut off by the length bound: no sentence end."""
+    return not scenario.rstrip().rstrip("»\"')").endswith((".", "?", "!"))
 
 
 def _strip_names(text: str, name: str) -> str:
