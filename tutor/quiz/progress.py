@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -156,26 +157,22 @@ class Progress:
             rows = self._db.execute("SELECT question_id, due FROM cards").fetchall()
         return {q: datetime.fromisoformat(d) for q, d in rows}
 
-    def topic_stats(self) -> dict[str, dict]:
-        """Attempts, correct answers and accuracy per topic (every attempt counts)."""
-        stats: dict[str, dict] = defaultdict(lambda: {"attempts": 0, "correct": 0})
+    def _accuracy_by(self, key: Callable[[Attempt], object]) -> dict:
+        stats: dict = defaultdict(lambda: {"attempts": 0, "correct": 0})
         for a in self.attempts():
-            s = stats[a.topic]
+            s = stats[key(a)]
             s["attempts"] += 1
             s["correct"] += int(a.correct)
         for s in stats.values():
             s["accuracy"] = s["correct"] / s["attempts"]
         return dict(stats)
 
+    def topic_stats(self) -> dict[str, dict]:
+        """Attempts, correct answers and accuracy per topic (every attempt counts)."""
+        return self._accuracy_by(lambda a: a.topic)
+
     def domain_stats(self) -> dict[int, dict]:
-        stats: dict[int, dict] = defaultdict(lambda: {"attempts": 0, "correct": 0})
-        for a in self.attempts():
-            s = stats[a.domain]
-            s["attempts"] += 1
-            s["correct"] += int(a.correct)
-        for s in stats.values():
-            s["accuracy"] = s["correct"] / s["attempts"]
-        return dict(sorted(stats.items()))
+        return dict(sorted(self._accuracy_by(lambda a: a.domain).items()))
 
     def weakness(self, topic: str, stats: dict[str, dict] | None = None) -> float:
         """Estimated error rate of a topic, pulled toward 0.5 when it has few attempts
