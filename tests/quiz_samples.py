@@ -21,7 +21,7 @@ def good_question(builder) -> Question:
     """Amazon Data Firehose as key; Athena, Redshift and Glue ETL jobs as distractors."""
     topics = builder.topics
     key = topics["kinesis-data-firehose"].choice
-    passage = next(p for p in builder.evidence.passages_for(key) if "When to use it" in p.section)
+    passage = next(p for p in builder.evidence.chunks(key.topic) if "When to use it" in p.section)
     distractors = [topics[t].choice for t in ("athena", "redshift", "glue-etl-jobs")]
     facts = [builder.evidence.fact(c, topics[c.topic].summary) for c in distractors]
     citations = [passage.citation(1)] + [f.citation(i + 2) for i, f in enumerate(facts)]

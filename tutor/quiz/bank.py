@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from tutor.config import Settings
 from tutor.errors import TutorError
 from tutor.quiz.evidence import Evidence
@@ -184,16 +182,21 @@ class BankBuilder:
         if not verdict.ok:
             return None, verdict.reasons
         if lang == "fr":
-            try:
-                fr = translate(self.llm, q)
-            except GenerationError:
-                return None, ["schema"]
-            verdict = self.validator.check_translation(q, fr)
-            if not verdict.ok:
-                return None, verdict.reasons
-            q = fr
+            return self._french_twin(q)
         self.validator.remember(q, verdict.scores.get("vector"))
         return q, []
+
+    def _french_twin(self, source: Question) -> tuple[Question | None, list[str]]:
+        """Translate a validated English question and check the translation."""
+        try:
+            fr = translate(self.llm, source)
+        except GenerationError:
+            return None, ["schema"]
+        verdict = self.validator.check_translation(source, fr)
+        if not verdict.ok:
+            return None, verdict.reasons
+        self.validator.remember(fr, verdict.scores.get("vector"))
+        return fr, []
 
     @staticmethod
     def _append(fh, q: Question, slot: Slot) -> None:
@@ -223,15 +226,7 @@ class BankBuilder:
         sources.sort(key=lambda q: q.id)
         source = sources[(slot.variant // 2) % len(sources)]  # shards pick different ones
         self._translating.add(source.id)
-        try:
-            fr = translate(self.llm, source)
-        except GenerationError:
-            return None, ["schema"]
-        verdict = self.validator.check_translation(source, fr)
-        if not verdict.ok:
-            return None, verdict.reasons
-        self.validator.remember(fr, verdict.scores.get("vector"))
-        return fr, []
+        return self._french_twin(source)
 
     def build(
         self,
@@ -445,7 +440,3 @@ def _merge_report(path: Path, summary: dict) -> None:
             indent=2,
         )
     )
-
-
-def vectors(questions: list[Question], embedder) -> np.ndarray:
-    return embedder.embed([q.stem for q in questions]) if questions else np.zeros((0, 384))

@@ -11,20 +11,8 @@ import numpy as np
 from tutor.quiz.topics import Choice
 from tutor.retrieval import split_sentences
 
+
 # Sections that state what a thing is for; scenario-writing works best from these.
-# The notes' "Exam-style scenario" sections often hinge on a setting of the service rather than
-# on the service itself, so they come after the sections that say what a thing is for.
-PREFERRED_SECTIONS = (
-    "What it is",
-    "When to use it",
-    "Key limits and numbers",
-    "How it works",
-    "Key hyperparameters",
-    "On AWS",
-    "Exam-style scenario",
-)
-
-
 @dataclass
 class Passage:
     source: str
@@ -101,21 +89,6 @@ class Evidence:
             vecs = [res["embeddings"][i] for i in order]
             self._chunk_vecs[topic] = np.asarray(vecs, dtype=np.float32).reshape(len(order), -1)
         return self._chunks[topic]
-
-    def passages_for(self, choice: Choice) -> list[Passage]:
-        """The note's chunks worth writing a question from, best sections first."""
-        chunks = self.chunks(choice.topic)
-        if choice.item:
-            chunks = [c for c in chunks if mentions(c.text, choice.name)]
-            return sorted(chunks, key=lambda c: -c.text.lower().count(_words(choice.name)[0]))
-
-        def rank(c: Passage) -> int:
-            for i, name in enumerate(PREFERRED_SECTIONS):
-                if c.section.split(" > ")[-1].startswith(name):
-                    return i
-            return len(PREFERRED_SECTIONS)
-
-        return sorted(chunks, key=rank)
 
     def distinctive_passage(
         self, key: Choice, rivals: list[Choice], variant: int, size: int = 4

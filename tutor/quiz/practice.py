@@ -13,7 +13,6 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 from tutor.config import Settings
 from tutor.errors import TutorError
@@ -344,11 +343,3 @@ def _quotas(n: int) -> dict[int, int]:
     for d in sorted(raw, key=lambda d: -(raw[d] - quotas[d]))[: n - sum(quotas.values())]:
         quotas[d] += 1
     return quotas
-
-
-def default_practice(settings: Settings) -> Practice:
-    return Practice(settings)
-
-
-def bank_file(settings: Settings) -> Path:
-    return bank_path(settings)

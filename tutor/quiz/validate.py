@@ -15,7 +15,7 @@ import numpy as np
 
 from tutor.evaluate import overlap
 from tutor.quiz.evidence import Evidence
-from tutor.quiz.question import LETTERS, Question
+from tutor.quiz.question import Question
 from tutor.quiz.topics import Choice, Topic
 
 REASONS = (
@@ -278,7 +278,3 @@ def _truncated(scenario: str) -> bool:
 
 def _strip_names(text: str, name: str) -> str:
     return re.sub(re.escape(name), " ", text, flags=re.I)
-
-
-def letters_of(q: Question) -> str:
-    return "".join(LETTERS[i] for i in q.keys)
