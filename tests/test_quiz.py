@@ -339,3 +339,28 @@ def test_distractor_facts_never_announce_an_answer(builder):
         for choice in [topic.choice, *topic.items]:
             fact = builder.evidence.fact(choice, "" if choice.item else topic.summary)
             assert not _ANSWER_TALK.search(fact.text), (choice.name, fact.text)
+
+
+def test_vague_options_rule(builder, good):
+    """Practice notes are quizzed on their concrete items, never with theme titles as options."""
+    themes = [t for t in builder.topics.values() if t.item_only]
+    assert themes, "practice notes list quiz_items"
+    q = copy.deepcopy(good)
+    q.topic = themes[0].id
+    assert _reasons(builder, q) == ["vague_options"]
+
+
+def test_french_twin_fails_with_its_english_original(builder, good):
+    from tutor.quiz.bank import revalidate
+
+    english = copy.deepcopy(good)
+    english.options[0].explanation = "It paints watercolour portraits of cats and sells them."
+    french = copy.deepcopy(good)
+    french.id, french.lang, french.translated_from = "fr-twin", "fr", english.id
+    french.scenario = (
+        "Une entreprise veut charger en continu des flux de clics dans Amazon S3 et Amazon "
+        "Redshift, sans écrire de code de consommation ni gérer de serveurs."
+    )
+    french.prompt = "Quel service de données AWS l'entreprise doit-elle utiliser ?"
+    failures = revalidate(builder, [english, french])
+    assert failures[french.id] == failures[english.id] == ["key_unsupported"]

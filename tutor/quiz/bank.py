@@ -81,8 +81,9 @@ def plan(
     for v in range(per_topic):
         for t_i, topic in enumerate(topics):
             lang = langs[v % len(langs)]
-            level = "item" if topic.items and v % 2 == 0 else "note"
-            choose = 2 if (v == 2 and level == "note" and t_i % choose_two_every == 0) else 1
+            level = "item" if topic.items and (v % 2 == 0 or topic.item_only) else "note"
+            two = choose_two_every and t_i % choose_two_every == 0
+            choose = 2 if (v == 2 and level == "note" and two) else 1
             slots.append(Slot(topic.id, lang, level, choose, v))
     return slots
 
@@ -117,7 +118,7 @@ class BankBuilder:
         peers = [
             t
             for t in self.topics.values()
-            if t.group == topic.group and t.id not in exclude and t.distractor
+            if t.group == topic.group and t.id not in exclude and t.distractor and not t.item_only
         ]
         peers.sort(key=lambda t: -float(self._summary[t.id] @ self._summary[topic.id]))
         pool = peers[: max(n + 3, n)]
@@ -158,7 +159,7 @@ class BankBuilder:
             topic=topic.id,
             domain=topic.domain,
             lang=slot.lang,
-            kind=topic.kind(slot.lang),
+            kind=topic.kind(slot.lang, slot.level),
             keys=keys,
             distractors=distractors,
             passages=passages,
@@ -329,7 +330,8 @@ def revalidate(builder: BankBuilder, questions: list[Question]) -> dict[str, lis
     """Re-run today's rules over stored questions (after a rule changes); id → reasons.
 
     English questions go through every rule. French ones were validated as their English
-    original, which is not stored, so they get the rules that apply to the French text alone.
+    original: they get the rules that apply to the French text alone, and fail with their
+    original when it is in the bank and fails.
     """
     failures: dict[str, list[str]] = {}
     twins: set[str] = set()
@@ -345,6 +347,9 @@ def revalidate(builder: BankBuilder, questions: list[Question]) -> dict[str, lis
             verdict = builder.validator.check_translation(q, q)
         if not verdict.ok:
             failures[q.id] = verdict.reasons
+    for q in questions:  # a French twin goes with the English question it translates
+        if q.translated_from in failures and q.id not in failures:
+            failures[q.id] = failures[q.translated_from]
     return failures
 
 

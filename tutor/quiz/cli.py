@@ -25,7 +25,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     topics = list(builder.topics.values())
     if args.topic:
         topics = [t for t in topics if t.id in set(args.topic)]
-    slots = plan(topics, per_topic=args.per_topic)
+    slots = plan(topics, per_topic=args.per_topic, choose_two_every=args.choose_two_every)
     if args.french_first:
         slots.sort(key=lambda s: s.lang != "fr")  # stable: keeps the plan's order otherwise
     if args.limit:
@@ -254,6 +254,13 @@ def add_parser(sub) -> None:
     b.add_argument("--per-topic", type=int, default=4, help="questions planned per topic")
     b.add_argument("--topic", action="append", help="only this topic id (repeatable)")
     b.add_argument("--limit", type=int, default=0, help="only the first N planned questions")
+    b.add_argument(
+        "--choose-two-every",
+        type=int,
+        default=5,
+        metavar="N",
+        help="plan a 'choose two' question for every N-th topic (0: none)",
+    )
     b.add_argument("--rebuild", action="store_true", help="discard the bank and start over")
     b.add_argument("--quiet", action="store_true")
     b.add_argument(

@@ -44,6 +44,10 @@ GROUP_KIND = {
     "concepts": ("technique", "technique"),
 }
 GROUP_OF = {"deployment": "sagemaker", "evaluation": "concepts"}
+# Practice notes are broad themes ("Encryption", "Least privilege"): as options their titles
+# made vague questions in the review, so these notes are quizzed on the concrete settings and
+# features they list (quiz_items) instead, and those items are asked for as such.
+ITEM_ONLY_GROUPS = {"practices": ("AWS feature or setting", "fonctionnalité ou paramètre AWS")}
 
 _PREFIXES = ("Amazon SageMaker ", "SageMaker ", "Amazon ", "AWS ")
 
@@ -85,8 +89,13 @@ class Topic:
     def domain_name(self) -> str:
         return DOMAINS.get(self.domain, "?")
 
-    def kind(self, lang: str) -> str:
-        en, fr = GROUP_KIND.get(self.group, ("option", "option"))
+    @property
+    def item_only(self) -> bool:
+        return self.group in ITEM_ONLY_GROUPS and bool(self.items)
+
+    def kind(self, lang: str, level: str = "note") -> str:
+        default = GROUP_KIND.get(self.group, ("option", "option"))
+        en, fr = ITEM_ONLY_GROUPS.get(self.group, default) if level == "item" else default
         return fr if lang == "fr" else en
 
 
