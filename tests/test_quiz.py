@@ -66,7 +66,10 @@ def test_generation_is_schema_constrained_with_the_real_small_model(builder):
     assert q.options[q.keys[0]].text == "Amazon Data Firehose"
     assert 40 <= len(q.scenario) <= 320 and 10 <= len(q.prompt) <= 150
     assert all(o.cite and 1 <= o.cite <= len(q.citations) for o in q.options)
-    assert set(generation_schema("B")["properties"]["explanations"]["required"]) == {"B"}
+    assert set(generation_schema()["required"]) == {"scenario", "question"}
+    key = q.options[q.keys[0]]  # explained by quoting its own cited passage, never by the model
+    quote = key.explanation.removeprefix("Right answer. From the notes: ")
+    assert quote != key.explanation and quote in q.citations[key.cite - 1]["text"]
     verdict = builder.validator.check(q)  # whatever it wrote, validation decides
     assert verdict.ok or verdict.reasons
 
@@ -91,6 +94,9 @@ def test_schema_rule(builder, good):
     q = copy.deepcopy(good)
     q.prompt = "Pick one"  # no question
     assert _reasons(builder, q) == ["schema"]
+    q = copy.deepcopy(good)
+    q.options[0].explanation = "It loads streaming records into S3 and converts JSON records to a"
+    assert _reasons(builder, q) == ["schema"]  # the key's explanation stops mid-sentence
 
 
 def test_key_count_rule(builder, good):
@@ -156,6 +162,22 @@ def test_wrong_language_and_bad_translation_rules(builder, good):
     )
     fr.prompt = "Quelle couleur faut-il choisir ?"
     assert "bad_translation" in builder.validator.check_translation(good, fr).reasons
+    slips = (
+        "Un entreprise veut charger en continu des flux de clics dans Amazon S3",  # gender
+        "La entreprise veut charger en continu des flux de clics dans Amazon S3",  # elision
+        "Une entreprise veut charger des flux de clics dans Amazon S3 with no servers",
+    )
+    for scenario in slips:
+        fr = copy.deepcopy(good)
+        fr.lang = "fr"
+        fr.scenario = f"{scenario}, sans écrire de code ni gérer de serveurs."
+        fr.prompt = "Quel service de données AWS l'entreprise doit-elle utiliser ?"
+        assert "bad_translation" in builder.validator.check_translation(good, fr).reasons, scenario
+    fr.scenario = (
+        "Une entreprise veut charger en continu des flux de clics dans Amazon S3, sans écrire de "
+        "code ni gérer de serveurs."
+    )
+    assert builder.validator.check_translation(good, fr).ok
 
 
 # -- grading and progress ---------------------------------------------------------------------
@@ -348,6 +370,9 @@ def test_vague_options_rule(builder, good):
     q = copy.deepcopy(good)
     q.topic = themes[0].id
     assert _reasons(builder, q) == ["vague_options"]
+    q = copy.deepcopy(good)  # an overview note offered as a wrong answer
+    q.options[1].text = builder.topics["builtin-algorithms-overview"].choice.name
+    assert _reasons(builder, q) == ["vague_options"]
 
 
 def test_french_twin_fails_with_its_english_original(builder, good):
@@ -364,3 +389,14 @@ def test_french_twin_fails_with_its_english_original(builder, good):
     french.prompt = "Quel service de données AWS l'entreprise doit-elle utiliser ?"
     failures = revalidate(builder, [english, french])
     assert failures[french.id] == failures[english.id] == ["key_unsupported"]
+
+
+def test_check_requotes_a_model_written_key_explanation(good):
+    from tutor.quiz.bank import requote_keys
+
+    q = copy.deepcopy(good)
+    q.options[0].explanation = "It deploys models to edge devices and tunes them automatically."
+    assert requote_keys(q)
+    quote = q.options[0].explanation.removeprefix("Right answer. From the notes: ")
+    assert quote in q.citations[0]["text"]
+    assert not requote_keys(q)  # already a quote: nothing to change

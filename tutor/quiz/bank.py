@@ -402,6 +402,24 @@ def refresh_facts(builder: BankBuilder, q: Question) -> bool:
     return changed
 
 
+def requote_keys(q: Question, source: Question | None = None) -> bool:
+    """Explain each key by quoting its cited passage (questions written before explanations
+    became quotes carry the model's own sentence); True when one changed. A French twin picks
+    its quote with its English original's scenario, which shares the notes' language."""
+    from tutor.quiz.generate import RIGHT_ANSWER, why_key
+
+    scenario = source.scenario if source is not None else q.scenario
+    changed = False
+    for i in q.keys:
+        o = q.options[i]
+        passage = q.citations[o.cite - 1]["text"]
+        text = RIGHT_ANSWER.get(q.lang, RIGHT_ANSWER["en"]).format(fact=why_key(passage, scenario))
+        if text != o.explanation:
+            o.explanation = text
+            changed = True
+    return changed
+
+
 def rewrite_bank(path: Path, keep: list[Question]) -> None:
     """Replace the bank atomically, so a crash mid-write never leaves half a file."""
     tmp = path.with_suffix(".tmp")

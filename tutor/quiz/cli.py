@@ -205,6 +205,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         load_bank,
         refresh_facts,
         rehome_citations,
+        requote_keys,
         revalidate,
         rewrite_bank,
     )
@@ -212,18 +213,24 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     path = bank_path(settings)
     bank = load_bank(path)
     builder = BankBuilder(settings, llm=None)
+    refreshed = sum(refresh_facts(builder, q) for q in bank)
+    if refreshed:
+        print(f"{refreshed} questions had a distractor fact re-quoted")
+    by_id = {q.id: q for q in bank}
+    requoted = sum(requote_keys(q, by_id.get(q.translated_from or "")) for q in bank)
+    if requoted:
+        print(f"{requoted} questions had their key's explanation re-quoted from the notes")
+    rehomed = sum(rehome_citations(builder, q) for q in bank)
+    if rehomed:
+        print(f"{rehomed} questions had a citation pointing at the wrong section (fixed)")
+    # Checked after the quotes are refreshed: a re-quoted explanation replaces one the old
+    # rules would reject (a model sentence cut short).
     failures = revalidate(builder, bank)
     reasons = Counter(r for rs in failures.values() for r in rs)
     print(f"{len(bank) - len(failures)}/{len(bank)} questions pass today's rules")
     for reason, n in reasons.most_common():
         print(f"  {reason}: {n}")
-    refreshed = sum(refresh_facts(builder, q) for q in bank)
-    if refreshed:
-        print(f"{refreshed} questions had a distractor fact re-quoted")
-    rehomed = sum(rehome_citations(builder, q) for q in bank) + refreshed
-    if rehomed:
-        print(f"{rehomed} questions had a citation pointing at the wrong section (fixed)")
-    if (args.drop and failures) or rehomed:
+    if (args.drop and failures) or refreshed or requoted or rehomed:
         keep = [q for q in bank if not (args.drop and q.id in failures)]
         rewrite_bank(path, keep)
         if args.drop and failures:

@@ -1,7 +1,9 @@
 """Ask the chat model for a question about a chosen key, constrained to a JSON schema.
 
-The caller picks the key, the distractors and the passage (see bank.py); the model writes the
-scenario, the question line and one explanation per option, grounded in what it is shown.
+The caller picks the key, the distractors and the passage (see bank.py); the model writes only
+the scenario and the question line, grounded in what it is shown. Every option is explained by
+quoting the notes: the key by its passage's sentence closest to the scenario, a distractor by
+what it is.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ A) Amazon Polly
 B) Amazon Transcribe
 C) Amazon Comprehend
 D) Amazon Translate""",
-        '{"scenario": "A call center records thousands of support calls every day. It wants a searchable text version of each call in which the agent and the customer are told apart, without building its own speech model.", "question": "Which AWS AI service should the company use?", "explanations": {"B": "It turns recorded speech into text, and speaker diarization labels which person spoke each part of the call."}}',
+        '{"scenario": "A call center records thousands of support calls every day. It wants a searchable text version of each call in which the agent and the customer are told apart, without building its own speech model.", "question": "Which AWS AI service should the company use?"}',
     ),
     (
         """Passage sur Amazon Athena :
@@ -47,7 +49,7 @@ A) Amazon Redshift
 B) AWS Glue DataBrew
 C) Amazon Athena
 D) Amazon DynamoDB""",
-        '{"scenario": "Une équipe d\'analystes veut lancer quelques requêtes SQL ponctuelles sur des journaux JSON stockés dans Amazon S3, sans gérer de serveur ni copier les données ailleurs.", "question": "Quel service de données AWS l\'équipe doit-elle utiliser ?", "explanations": {"C": "Ce service sans serveur exécute du SQL directement sur les fichiers dans S3 et facture selon le volume de données analysées."}}',
+        '{"scenario": "Une équipe d\'analystes veut lancer quelques requêtes SQL ponctuelles sur des journaux JSON stockés dans Amazon S3, sans gérer de serveur ni copier les données ailleurs.", "question": "Quel service de données AWS l\'équipe doit-elle utiliser ?"}',
     ),
 ]
 
@@ -60,8 +62,7 @@ Options:
 {options}
 
 - "scenario": two or three sentences about a company and what it needs, built from facts in the passage, so that {only}. The words "{cores}" must not appear in the scenario or the question: describe the need, not the answer.
-- "question": one line asking which {kind} the company should use{choose_hint}.
-- "explanations": for {key_only}, one sentence from the passage saying why it meets the need.""",
+- "question": one line asking which {kind} the company should use{choose_hint}.""",
     "fr": """Passage sur {key_names} :
 {passage}
 
@@ -71,8 +72,7 @@ Options :
 
 - "scenario" : deux ou trois phrases sur une entreprise et son besoin, tirées des faits du passage, de sorte que {only}. Les mots « {cores} » ne doivent pas apparaître dans le scénario ni dans la question : décris le besoin, pas la réponse.
 - "question" : une ligne qui demande quel(le) {kind} l'entreprise doit utiliser{choose_hint}.
-- "explanations" : pour {key_only}, une phrase tirée du passage qui dit pourquoi elle répond au besoin.
-Écris le scénario, la question et l'explication en français.""",
+Écris le scénario et la question en français.""",
 }
 
 
@@ -124,7 +124,6 @@ def build_prompt(draft: Draft, passage_chars: int = 900) -> list[dict]:
     text = TEMPLATE[lang].format(
         key_names=joiner.join(k.name for k in draft.keys),
         passage=passage,
-        key_only=joiner.join(letters[k.name] for k in draft.keys),
         plural=plural,
         key_letters=joiner.join(key_letters),
         options="\n".join(f"{LETTERS[i]}) {c.name}" for i, (c, _, _) in enumerate(opts)),
@@ -147,31 +146,62 @@ NOT_THE_ANSWER = {
     "en": "Not the best fit here. What it is: {fact}",
     "fr": "Ce n'est pas le meilleur choix ici. Ce que c'est (extrait des notes) : {fact}",
 }
+RIGHT_ANSWER = {
+    "en": "Right answer. From the notes: {fact}",
+    "fr": "Bonne réponse. Extrait des notes : {fact}",
+}
 
 
-def generate(llm, draft: Draft, temperature: float = 0.6, max_tokens: int = 260) -> Question:
+def quoted_fact(explanation: str) -> str:
+    """The notes' own words inside an option's explanation (after its lead)."""
+    for lead in (*NOT_THE_ANSWER.values(), *RIGHT_ANSWER.values()):
+        head = lead.split("{fact}")[0]
+        if explanation.startswith(head):
+            return explanation[len(head) :]
+    return explanation
+
+
+def why_key(passage: str, scenario: str) -> str:
+    """The passage sentence that shares the most words with the scenario (the scenario was
+    written from this passage), plus the next one when it is short: a quote, so it cannot
+    state anything the notes do not."""
+    from tutor.retrieval import split_sentences
+    from tutor.retrieval import tokenize as words
+
+    sentences = [s for s in split_sentences(passage) if not s.startswith("#")]
+    if not sentences:
+        return passage.strip()
+    asked = set(words(scenario))
+    best = max(range(len(sentences)), key=lambda i: (len(asked & set(words(sentences[i]))), -i))
+    quote = sentences[best]
+    if len(quote) < 90 and best + 1 < len(sentences):
+        quote = f"{quote} {sentences[best + 1]}"
+    return quote
+
+
+def generate(llm, draft: Draft, temperature: float = 0.6, max_tokens: int = 200) -> Question:
     opts = draft.arrange()
-    keys = "".join(LETTERS[i] for i, (_, correct, _) in enumerate(opts) if correct)
-    schema = generation_schema(keys)
-    raw = "".join(llm.stream(build_prompt(draft), max_tokens, temperature, grammar_schema=schema))
+    raw = "".join(
+        llm.stream(build_prompt(draft), max_tokens, temperature, grammar_schema=generation_schema())
+    )
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:  # only when max_tokens cut the reply short
         raise GenerationError("unparseable reply") from exc
-    explanations = data.get("explanations") or {}
+    scenario = str(data.get("scenario", "")).strip()
     citations: list[dict] = []
     options: list[Option] = []
-    for i, (choice, correct, passage) in enumerate(opts):
+    for choice, correct, passage in opts:
         n = next((c["n"] for c in citations if c["text"] == passage.text), len(citations) + 1)
         if n > len(citations):
             citations.append(passage.citation(n))
         if correct:
-            explanation = str(explanations.get(LETTERS[i], "")).strip()
-        else:  # a distractor is explained by the corpus's own words about it, cited
+            lead = RIGHT_ANSWER.get(draft.lang, RIGHT_ANSWER["en"])
+            explanation = lead.format(fact=why_key(passage.text, scenario))
+        else:
             lead = NOT_THE_ANSWER.get(draft.lang, NOT_THE_ANSWER["en"])
             explanation = lead.format(fact=passage.text.strip())
         options.append(Option(choice.name, correct, explanation, n))
-    scenario = str(data.get("scenario", "")).strip()
     return Question(
         id=question_id(draft.topic, draft.lang, scenario),
         lang=draft.lang,
@@ -192,15 +222,52 @@ TRANSLATE_SCHEMA = {
     "properties": {
         "scenario": {"type": "string", "minLength": 40, "maxLength": 420},
         "question": {"type": "string", "minLength": 10, "maxLength": 200},
-        "explanation": {"type": "string", "minLength": 10, "maxLength": 280},
     },
-    "required": ["scenario", "question", "explanation"],
+    "required": ["scenario", "question"],
 }
 
 TRANSLATE_SYSTEM = (
-    "You translate AWS exam practice questions from English into natural French. Keep AWS "
-    "service names, API names and acronyms in English. Reply in JSON."
+    "You translate AWS exam practice questions from English into natural, correct French: "
+    "feminine nouns such as « entreprise » and « équipe » take « une », « la », « elle »; "
+    "elide before a vowel (l'entreprise, d'un, qu'elle, s'il). Keep AWS service names, API "
+    "names and acronyms in English. Reply in JSON."
 )
+
+# Two worked translations placed before every request (a fixed prefix, so it stays in the KV
+# cache): the review of the first French questions found gender, elision and vocabulary slips
+# ("Un entreprise", "temps sérieux" for time series, "chute des clients" for churn).
+TRANSLATE_EXAMPLES = [
+    (
+        {
+            "scenario": "A retail company keeps years of sales history in Amazon S3. Its "
+            "analysts want to forecast weekly demand for each store, and the history of each "
+            "store is a separate time series.",
+            "question": "Which SageMaker built-in algorithm should the company use?",
+        },
+        {
+            "scenario": "Une entreprise de distribution conserve plusieurs années d'historique "
+            "de ventes dans Amazon S3. Ses analystes veulent prévoir la demande hebdomadaire de "
+            "chaque magasin, et l'historique de chaque magasin forme une série temporelle "
+            "distincte.",
+            "question": "Quel algorithme intégré de SageMaker l'entreprise doit-elle utiliser ?",
+        },
+    ),
+    (
+        {
+            "scenario": "A bank wants to spot customers who are likely to close their "
+            "accounts (churn). Its team needs a cost-effective setup and wants to be alerted "
+            "when the input data drifts after the model is deployed.",
+            "question": "Which SageMaker capability should the team use to detect the drift?",
+        },
+        {
+            "scenario": "Une banque veut repérer les clients susceptibles de fermer leur compte "
+            "(attrition). Son équipe a besoin d'une solution économique et veut être alertée "
+            "quand les données d'entrée dérivent après le déploiement du modèle.",
+            "question": "Quelle fonctionnalité de SageMaker l'équipe doit-elle utiliser pour "
+            "détecter la dérive ?",
+        },
+    ),
+]
 
 
 def translate(llm, question: Question, temperature: float = 0.2) -> Question:
@@ -208,37 +275,27 @@ def translate(llm, question: Question, temperature: float = 0.2) -> Question:
 
     French questions are validated in English first because retrieval (and so validation) is
     far more reliable on English text; the translation is then checked on its own (validate.py).
+    Explanations quote the (English) notes, so only their lead is French.
     """
-    key = question.keys[0]
-    source = json.dumps(
-        {
-            "scenario": question.scenario,
-            "question": question.prompt,
-            "explanation": " ".join(question.options[i].explanation for i in question.keys),
-        },
-        ensure_ascii=False,
-    )
-    messages = [
-        {"role": "system", "content": TRANSLATE_SYSTEM},
-        {"role": "user", "content": f"Translate into French:\n{source}"},
-    ]
-    raw = "".join(llm.stream(messages, 320, temperature, grammar_schema=TRANSLATE_SCHEMA))
+    messages = [{"role": "system", "content": TRANSLATE_SYSTEM}]
+    for en, fr in TRANSLATE_EXAMPLES:
+        messages += [
+            {"role": "user", "content": "Translate into French:\n" + json.dumps(en)},
+            {"role": "assistant", "content": json.dumps(fr, ensure_ascii=False)},
+        ]
+    source = json.dumps({"scenario": question.scenario, "question": question.prompt})
+    messages.append({"role": "user", "content": f"Translate into French:\n{source}"})
+    raw = "".join(llm.stream(messages, 300, temperature, grammar_schema=TRANSLATE_SCHEMA))
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise GenerationError("unparseable translation") from exc
-    lead = NOT_THE_ANSWER["fr"]
     options = []
-    for i, o in enumerate(question.options):
-        if o.correct:
-            text = str(data.get("explanation", "")).strip() if i == key else ""
-        else:
-            fact = o.explanation.split("What it is: ", 1)[-1]
-            text = lead.format(fact=fact)
-        options.append(Option(o.text, o.correct, text, o.cite))
-    if question.choose > 1:  # one translated explanation covers both keys
-        for i in question.keys:
-            options[i].explanation = str(data.get("explanation", "")).strip()
+    for o in question.options:
+        lead = (RIGHT_ANSWER if o.correct else NOT_THE_ANSWER)["fr"]
+        options.append(
+            Option(o.text, o.correct, lead.format(fact=quoted_fact(o.explanation)), o.cite)
+        )
     scenario = str(data.get("scenario", "")).strip()
     return Question(
         id=question_id(question.topic, "fr", scenario),

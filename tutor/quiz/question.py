@@ -67,27 +67,19 @@ def question_id(topic: str, lang: str, scenario: str) -> str:
     return f"{topic}-{lang}-{digest}"
 
 
-def generation_schema(key_letters: str) -> dict:
+def generation_schema() -> dict:
     """The JSON the model must produce; llama.cpp turns it into a grammar, so replies parse.
 
-    The options and the key are fixed by the caller, so the model only writes the scenario,
-    the question line and why each key fits (distractors are explained by their own cited
-    facts). Length bounds keep the 1.5B model from rambling and bound generation time.
+    The options and the key are fixed by the caller, so the model only writes the scenario and
+    the question line. Every option is explained by quoting the notes (generate.py): the review
+    found model-written explanations of a right key that were false or cut short. Length bounds
+    keep the 1.5B model from rambling and bound generation time.
     """
-    letters = list(key_letters)
     return {
         "type": "object",
         "properties": {
             "scenario": {"type": "string", "minLength": 40, "maxLength": 320},
             "question": {"type": "string", "minLength": 10, "maxLength": 150},
-            "explanations": {
-                "type": "object",
-                "properties": {
-                    letter: {"type": "string", "minLength": 10, "maxLength": 200}
-                    for letter in letters
-                },
-                "required": letters,
-            },
         },
-        "required": ["scenario", "question", "explanations"],
+        "required": ["scenario", "question"],
     }

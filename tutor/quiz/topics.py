@@ -91,7 +91,9 @@ class Topic:
 
     @property
     def item_only(self) -> bool:
-        return self.group in ITEM_ONLY_GROUPS and bool(self.items)
+        """Quizzed on its items only: a practice theme, or an overview note (its title is no
+        fair answer, as a key or as a distractor)."""
+        return (self.group in ITEM_ONLY_GROUPS or not self.distractor) and bool(self.items)
 
     def kind(self, lang: str, level: str = "note") -> str:
         default = GROUP_KIND.get(self.group, ("option", "option"))

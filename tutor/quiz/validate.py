@@ -92,9 +92,8 @@ class Validator:
             return Verdict(False, reasons)
         if len(q.keys) != q.choose:
             return Verdict(False, ["key_count"])
-        topic = self.topics.get(q.topic)
-        if q.level == "note" and topic is not None and topic.item_only:
-            return Verdict(False, ["vague_options"])  # broad themes as options (see topics.py)
+        if q.level == "note" and self._vague(q):
+            return Verdict(False, ["vague_options"])
         stem = q.stem
         from tutor.language import detect_language
 
@@ -165,12 +164,24 @@ class Validator:
             reasons.append("answer_given_away")
         if self._invented(french.stem):
             reasons.append("invented_name")
+        if _french_slips(french.stem, [o.text for o in french.options]):
+            reasons.append("bad_translation")
         vecs = self.embedder.embed([self.glossary.expand(french.stem), original.stem])
-        if float(vecs[0] @ vecs[1]) < TRANSLATION_COSINE:
+        if float(vecs[0] @ vecs[1]) < TRANSLATION_COSINE and "bad_translation" not in reasons:
             reasons.append("bad_translation")
         if any(float(v @ vecs[0]) >= DUPLICATE_COSINE for v in self._accepted.get("fr", [])):
             reasons.append("near_duplicate")
         return Verdict(not reasons, reasons, {"vector": vecs[0]})
+
+    def _vague(self, q: Question) -> bool:
+        """A broad theme or an overview among the options (see Topic.item_only)."""
+        for i, c in enumerate(self.choices(q)):
+            topic = self.topics.get(c.topic)
+            if topic is None:
+                continue
+            if topic.item_only or (i not in q.keys and not topic.distractor):
+                return True
+        return False
 
     def _schema(self, q: Question) -> list[str]:
         problems = []
@@ -185,6 +196,8 @@ class Validator:
             problems.append("schema")
         elif any(len(o.explanation) < 10 for o in q.options):
             problems.append("schema")
+        elif any(_truncated(q.options[i].explanation) for i in q.keys):
+            problems.append("schema")  # the length bound cut the key's explanation short
         elif any(o.cite is None or not 1 <= o.cite <= len(q.citations) for o in q.options):
             problems.append("schema")
         return problems
@@ -263,6 +276,29 @@ def _names(stem: str, choice: Choice) -> bool:
     return bool(words) and all(re.search(rf"\b{re.escape(w)}\b", text) for w in words)
 
 
+# Mechanical slips a small model makes in French, which a reader spots at once: a missing
+# elision ("la entreprise", "de un", "si il"), a masculine article on a feminine noun a
+# scenario always uses, and English words left untranslated.
+_NO_ELISION = re.compile(r"\b(?:le|la|de|que|ne|se|ce|je|jusque)\s+[aeiouyéèêàâîôû]", re.I)
+_WRONG_GENDER = re.compile(
+    r"\b(?:un|le|ce|du|au)\s+(?:entreprise|équipe|organisation|application|banque|société)\b",
+    re.I,
+)
+_SI_IL = re.compile(r"\bsi\s+ils?\b", re.I)
+_ENGLISH = re.compile(
+    r"\b(?:the|and|with|which|should|wants?|needs?|their|its|from|that|this|is|are|to|of|for)\b"
+)
+
+
+def _french_slips(text: str, names: list[str]) -> bool:
+    """Text that reads as broken French; option names (often English) are taken out first."""
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(re.escape(name), " ", text, flags=re.I)
+    text = re.sub(r"\b(?:Amazon|AWS|SageMaker)(?:\s+[A-Z][\w-]*)*", " ", text)
+    checks = (_NO_ELISION, _WRONG_GENDER, _SI_IL, _ENGLISH)
+    return any(c.search(text) for c in checks)
+
+
 COPY_WORDS = 8  # a scenario sharing this many words in a row with a passage pasted it
 
 
@@ -277,9 +313,9 @@ def _copies(scenario: str, passages: list[str]) -> bool:
     return False
 
 
-def _truncated(scenario: str) -> bool:
+def _truncated(text: str) -> bool:
     """Cut off by the length bound: no sentence end."""
-    return not scenario.rstrip().rstrip("»\"')").endswith((".", "?", "!"))
+    return not text.rstrip().rstrip("»\"')").endswith((".", "?", "!"))
 
 
 def _strip_names(text: str, name: str) -> str:
