@@ -112,6 +112,7 @@ class BankBuilder:
         vecs = self.embedder.embed([self.topics[i].summary or self.topics[i].title for i in ids])
         self._summary = dict(zip(ids, vecs, strict=True))
         self._translating: set[str] = set()  # English questions this process already tried
+        self.source: Question | None = None  # the English original of the last French question
 
     def similar(self, topic: Topic, n: int, rng: random.Random, exclude: set[str]) -> list[Topic]:
         """Same-group topics, the closest in meaning first: plausible but different answers."""
@@ -128,8 +129,17 @@ class BankBuilder:
         topic = self.topics[slot.topic]
         rng = random.Random(f"{slot.key}|{attempt}")
         if slot.level == "item":
-            key = topic.items[(slot.variant + attempt) % len(topic.items)]
-            distractors = rng.sample([c for c in topic.items if c != key], 3)
+            # Only items the note describes on their own can be told apart (and validated).
+            names = tuple(c.name for c in topic.items)
+            usable = [
+                c
+                for c in topic.items
+                if self.evidence.item_sentences(c, tuple(n for n in names if n != c.name))[0]
+            ]
+            if len(usable) < 4:
+                return None
+            key = usable[(slot.variant + attempt) % len(usable)]
+            distractors = rng.sample([c for c in usable if c != key], 3)
             keys = [key]
         else:
             keys = [topic.choice]
@@ -152,7 +162,11 @@ class BankBuilder:
                 return None
             passages.append(passage)
         facts = [
-            self.evidence.fact(c, "" if c.item else self.topics[c.topic].summary)
+            self.evidence.fact(
+                c,
+                "" if c.item else self.topics[c.topic].summary,
+                tuple(o.name for o in keys + distractors if o != c) if c.item else (),
+            )
             for c in distractors
         ]
         return Draft(
@@ -175,6 +189,7 @@ class BankBuilder:
         translation checked (see translate())."""
         lang = draft.lang
         draft.lang = "en"
+        self.source = None
         try:
             q = generate(self.llm, draft)
         except GenerationError:
@@ -182,9 +197,10 @@ class BankBuilder:
         verdict = self.validator.check(q)
         if not verdict.ok:
             return None, verdict.reasons
-        if lang == "fr":
-            return self._french_twin(q)
         self.validator.remember(q, verdict.scores.get("vector"))
+        if lang == "fr":
+            self.source = q  # validated: the bank keeps it beside its translation
+            return self._french_twin(q)
         return q, []
 
     def _french_twin(self, source: Question) -> tuple[Question | None, list[str]]:
@@ -200,8 +216,8 @@ class BankBuilder:
         return fr, []
 
     @staticmethod
-    def _append(fh, q: Question, slot: Slot) -> None:
-        q.slot = slot.key
+    def _append(fh, q: Question, slot: Slot, suffix: str = "") -> None:
+        q.slot = slot.key + suffix
         fcntl.flock(fh, fcntl.LOCK_EX)  # shards append to the same file
         try:
             fh.write(json.dumps(q.to_dict(), ensure_ascii=False) + "\n")
@@ -277,6 +293,9 @@ class BankBuilder:
                             break
                         stats["attempts"] += 1
                         q, why = self.attempt(draft)
+                        if self.source is not None:  # a French slot's validated English original
+                            self._append(fh, self.source, slot, suffix=f"|source{attempt}")
+                            stats["accepted_sources"] += 1
                         if q is None:
                             reasons.update(why)
                             continue
@@ -308,6 +327,7 @@ class BankBuilder:
             "slots_built_now": len(todo),
             "attempts": stats["attempts"],
             "accepted": stats["accepted"],
+            "english_originals_kept": stats["accepted_sources"],
             "pass_rate": round(stats["accepted"] / stats["attempts"], 3)
             if stats["attempts"]
             else None,
@@ -389,7 +409,8 @@ def refresh_facts(builder: BankBuilder, q: Question) -> bool:
             choice, summary = topic.choice, topic.summary
         else:
             continue
-        fact = builder.evidence.fact(choice, summary)
+        others = tuple(x.text for x in q.options if x is not o) if q.level == "item" else ()
+        fact = builder.evidence.fact(choice, summary, others)
         c = q.citations[o.cite - 1]
         if fact.text == c["text"]:
             continue

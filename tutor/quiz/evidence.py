@@ -140,15 +140,16 @@ class Evidence:
             home = self.chunks(key.topic)[0]
         return Passage(home.source, home.title, home.section, text)
 
-    def fact(self, choice: Choice, summary: str) -> Passage:
-        """One short passage saying what a choice is, to explain why it is (not) the answer."""
+    def fact(self, choice: Choice, summary: str, others: tuple[str, ...] = ()) -> Passage:
+        """One short passage saying what a choice is, to explain why it is (not) the answer;
+        for an item, a sentence that names none of the question's other options."""
         chunks = self.chunks(choice.topic)
         if not chunks:
             return Passage("", choice.name, "", summary)
         if not choice.item:
             text = summary or chunks[0].text[:300]
         else:
-            sentences, _ = self.item_sentences(choice)
+            sentences, _ = self.item_sentences(choice, others)
             plain = [s for s in sentences if not _ANSWER_TALK.search(s)]
             text = plain[0] if plain else summary
         home = self.home(choice.topic, text) or chunks[0]

@@ -122,7 +122,14 @@ class Validator:
             key_score = min(scores[k.name] for k in keys)
             rival = max((scores[c.name] for c in choices if c not in keys), default=0.0)
             supported = key_score >= MIN_KEY_SCORE.get(q.lang, 0.3)
-            beaten = rival > key_score - MARGIN
+            # A rival the note never describes alone scores 0 and so cannot be shown wrong:
+            # reject rather than trust it ("automated ML" keyed to Studio beside Autopilot).
+            unknown = any(
+                not self.evidence.item_sentences(c, tuple(n for n in names if n != c.name))[0]
+                for c in choices
+                if c not in keys
+            )
+            beaten = unknown or rival > key_score - MARGIN
         else:
             # Options are notes: the tutor's own retrieval must find the key's note first.
             ranks = self.evidence.doc_ranks(query, vec)
@@ -175,6 +182,9 @@ class Validator:
 
     def _vague(self, q: Question) -> bool:
         """A broad theme or an overview among the options (see Topic.item_only)."""
+        own = self.topics.get(q.topic)
+        if own is not None and own.item_only:
+            return True
         for i, c in enumerate(self.choices(q)):
             topic = self.topics.get(c.topic)
             if topic is None:
