@@ -400,3 +400,22 @@ def test_check_requotes_a_model_written_key_explanation(good):
     quote = q.options[0].explanation.removeprefix("Right answer. From the notes: ")
     assert quote in q.citations[0]["text"]
     assert not requote_keys(q)  # already a quote: nothing to change
+
+
+def test_key_quote_names_the_key_and_skips_case_studies():
+    from tutor.quiz.generate import why_key
+
+    passage = (
+        "A hospital must label X-ray images and only certified radiologists may see them. "
+        "SageMaker Ground Truth runs labeling jobs with a private workforce of your own staff. "
+        "Choose it only when Amazon Rekognition Custom Labels cannot cover the images."
+    )
+    quote = why_key(
+        passage,
+        "A hospital wants its X-ray images labeled by radiologists.",
+        "SageMaker Ground Truth",
+    )
+    assert (
+        quote
+        == "SageMaker Ground Truth runs labeling jobs with a private workforce of your own staff."
+    )

@@ -434,7 +434,8 @@ def requote_keys(q: Question, source: Question | None = None) -> bool:
     for i in q.keys:
         o = q.options[i]
         passage = q.citations[o.cite - 1]["text"]
-        text = RIGHT_ANSWER.get(q.lang, RIGHT_ANSWER["en"]).format(fact=why_key(passage, scenario))
+        fact = why_key(passage, scenario, o.text)
+        text = RIGHT_ANSWER.get(q.lang, RIGHT_ANSWER["en"]).format(fact=fact)
         if text != o.explanation:
             o.explanation = text
             changed = True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from dataclasses import dataclass
 
 from tutor.quiz.evidence import Passage
@@ -161,10 +162,12 @@ def quoted_fact(explanation: str) -> str:
     return explanation
 
 
-def why_key(passage: str, scenario: str) -> str:
-    """The passage sentence that shares the most words with the scenario (the scenario was
-    written from this passage), plus the next one when it is short: a quote, so it cannot
-    state anything the notes do not."""
+def why_key(passage: str, scenario: str, name: str = "") -> str:
+    """The passage sentence that names the key and shares the most words with the scenario
+    (the scenario was written from this passage), plus the next one when it is short: a
+    quote, so it cannot state anything the notes do not. Sentences that tell a case study or
+    argue for another option ("Choose it only when…") are passed over."""
+    from tutor.quiz.evidence import mentions
     from tutor.retrieval import split_sentences
     from tutor.retrieval import tokenize as words
 
@@ -172,11 +175,29 @@ def why_key(passage: str, scenario: str) -> str:
     if not sentences:
         return passage.strip()
     asked = set(words(scenario))
-    best = max(range(len(sentences)), key=lambda i: (len(asked & set(words(sentences[i]))), -i))
+
+    def rank(i: int) -> tuple:
+        s = sentences[i]
+        return (
+            not _OFF_TOPIC.search(s),
+            bool(name) and mentions(s, name),
+            len(asked & set(words(s))),
+            -i,
+        )
+
+    best = max(range(len(sentences)), key=rank)
     quote = sentences[best]
-    if len(quote) < 90 and best + 1 < len(sentences):
+    if len(quote) < 90 and best + 1 < len(sentences) and not _OFF_TOPIC.search(sentences[best + 1]):
         quote = f"{quote} {sentences[best + 1]}"
     return quote
+
+
+# Sentences of a note that make poor explanations of its own key.
+_OFF_TOPIC = re.compile(
+    r"\b(choose it only when|right answer|this scenario|the answer is|why the others)\b"
+    r"|^(?:a|an)\s+[a-z-]+(?:\s+[a-z-]+)?\s+(?:company|team|hospital|bank|retailer|startup)\b",
+    re.I,
+)
 
 
 def generate(llm, draft: Draft, temperature: float = 0.6, max_tokens: int = 200) -> Question:
@@ -197,7 +218,7 @@ def generate(llm, draft: Draft, temperature: float = 0.6, max_tokens: int = 200)
             citations.append(passage.citation(n))
         if correct:
             lead = RIGHT_ANSWER.get(draft.lang, RIGHT_ANSWER["en"])
-            explanation = lead.format(fact=why_key(passage.text, scenario))
+            explanation = lead.format(fact=why_key(passage.text, scenario, choice.name))
         else:
             lead = NOT_THE_ANSWER.get(draft.lang, NOT_THE_ANSWER["en"])
             explanation = lead.format(fact=passage.text.strip())

@@ -39,9 +39,9 @@ REASONS = (
 MIN_KEY_SCORE = {"en": 0.35, "fr": 0.25}
 MARGIN = 0.02
 # Note-level: the key's passages must match the stem this much better than any rival's. Set
-# from the review of 50 questions (evals/question-review.jsonl): every ambiguous or wrong
-# note-level key had a gap under 0.04 (LDA/NTM 0.038, multi-model/multi-container 0.014),
-# every correct one 0.06 or more.
+# from the first review of 50 questions (evals/question-reviews/1-bank176-seed7.jsonl): every
+# ambiguous or wrong note-level key had a gap under 0.04 (LDA/NTM 0.038, multi-model vs
+# multi-container 0.014), every correct one 0.06 or more.
 NOTE_MARGIN = 0.05
 MAX_KEY_RANK = 3  # note-level: the key's note must be among the first notes retrieved
 SUPPORT_OVERLAP = 0.4
@@ -150,7 +150,8 @@ class Validator:
             beaten = rival_rank < key_rank or rival_cos > key_cos - NOTE_MARGIN
         if not supported or not explained:
             reasons.append("key_unsupported")
-        if beaten:
+        shared = len({o.cite for o in q.options}) < len(q.options)
+        if beaten or shared:  # or one passage explains two options: it can't tell them apart
             reasons.append("distractor_supported")
         if any(float(v @ vec) >= DUPLICATE_COSINE for v in self._accepted.get(q.lang, [])):
             reasons.append("near_duplicate")
