@@ -97,6 +97,9 @@ def test_schema_rule(builder, good):
     q = copy.deepcopy(good)
     q.options[0].explanation = "It loads streaming records into S3 and converts JSON records to a"
     assert _reasons(builder, q) == ["schema"]  # the key's explanation stops mid-sentence
+    q = copy.deepcopy(good)
+    q.options[1].explanation = "Not the best fit here. What it is: "
+    assert _reasons(builder, q) == ["schema"]  # a lead with no quote explains nothing
 
 
 def test_key_count_rule(builder, good):
@@ -284,6 +287,7 @@ def test_shipped_bank_is_valid_and_covers_every_domain():
     bank = load_bank(PROJECT_ROOT / "index" / "question-bank.jsonl")
     if not bank:
         pytest.skip("no question bank in index/ (run `tutor quiz build`)")
+    assert len(bank) >= 300  # the floor for the shipped bank
     assert {q.domain for q in bank} == {1, 2, 3, 4}
     assert {q.lang for q in bank} == {"en", "fr"}
     for q in bank:

@@ -16,6 +16,7 @@ import numpy as np
 
 from tutor.evaluate import overlap
 from tutor.quiz.evidence import Evidence
+from tutor.quiz.generate import quoted_fact
 from tutor.quiz.question import Question
 from tutor.quiz.topics import Choice, Topic
 
@@ -167,6 +168,10 @@ class Validator:
             return Verdict(False, reasons)
         if detect_language(french.stem) != "fr":
             return Verdict(False, ["wrong_language"])
+        if french.level == "note" and self._vague(french):
+            return Verdict(False, ["vague_options"])
+        if len({o.cite for o in french.options}) < len(french.options):
+            reasons.append("distractor_supported")  # one passage explains two options
         choices = self.choices(french)
         if any(_names(french.stem, choices[i]) for i in french.keys):
             reasons.append("answer_given_away")
@@ -205,7 +210,7 @@ class Validator:
             problems.append("schema")
         elif len({o.text.lower() for o in q.options}) != n or any(not o.text for o in q.options):
             problems.append("schema")
-        elif any(len(o.explanation) < 10 for o in q.options):
+        elif any(len(quoted_fact(o.explanation).strip()) < 10 for o in q.options):
             problems.append("schema")
         elif any(_truncated(q.options[i].explanation) for i in q.keys):
             problems.append("schema")  # the length bound cut the key's explanation short
