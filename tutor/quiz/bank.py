@@ -112,7 +112,6 @@ class BankBuilder:
         vecs = self.embedder.embed([self.topics[i].summary or self.topics[i].title for i in ids])
         self._summary = dict(zip(ids, vecs, strict=True))
         self._translating: set[str] = set()  # English questions this process already tried
-        self.source: Question | None = None  # the English original of the last French question
 
     def similar(self, topic: Topic, n: int, rng: random.Random, exclude: set[str]) -> list[Topic]:
         """Same-group topics, the closest in meaning first: plausible but different answers."""
@@ -129,13 +128,8 @@ class BankBuilder:
         topic = self.topics[slot.topic]
         rng = random.Random(f"{slot.key}|{attempt}")
         if slot.level == "item":
-            # Only items the note describes on their own can be told apart (and validated).
             names = tuple(c.name for c in topic.items)
-            usable = [
-                c
-                for c in topic.items
-                if self.evidence.item_sentences(c, tuple(n for n in names if n != c.name))[0]
-            ]
+            usable = [c for c in topic.items if self.evidence.described_alone(c, names)]
             if len(usable) < 4:
                 return None
             key = usable[(slot.variant + attempt) % len(usable)]
@@ -182,26 +176,26 @@ class BankBuilder:
             seed=rng.randrange(1 << 30),
         )
 
-    def attempt(self, draft: Draft) -> tuple[Question | None, list[str]]:
-        """One generation + validation; returns the question if it passed, else the reasons.
+    def attempt(self, draft: Draft) -> tuple[Question | None, list[str], Question | None]:
+        """One generation + validation: the question if it passed, else the reasons; and, for
+        a French question, the validated English original it was translated from (worth
+        keeping even when the translation fails).
 
         A French question is written and validated in English, then translated and the
         translation checked (see translate())."""
         lang = draft.lang
         draft.lang = "en"
-        self.source = None
         try:
             q = generate(self.llm, draft)
         except GenerationError:
-            return None, ["schema"]
+            return None, ["schema"], None
         verdict = self.validator.check(q)
         if not verdict.ok:
-            return None, verdict.reasons
+            return None, verdict.reasons, None
         self.validator.remember(q, verdict.scores.get("vector"))
         if lang == "fr":
-            self.source = q  # validated: the bank keeps it beside its translation
-            return self._french_twin(q)
-        return q, []
+            return (*self._french_twin(q), q)
+        return q, [], None
 
     def _french_twin(self, source: Question) -> tuple[Question | None, list[str]]:
         """Translate a validated English question and check the translation."""
@@ -292,9 +286,9 @@ class BankBuilder:
                             reasons["no_material"] += 1
                             break
                         stats["attempts"] += 1
-                        q, why = self.attempt(draft)
-                        if self.source is not None:  # a French slot's validated English original
-                            self._append(fh, self.source, slot, suffix=f"|source{attempt}")
+                        q, why, original = self.attempt(draft)
+                        if original is not None:  # a French slot's validated English original
+                            self._append(fh, original, slot, suffix=f"|source{attempt}")
                             stats["accepted_sources"] += 1
                         if q is None:
                             reasons.update(why)

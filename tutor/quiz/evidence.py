@@ -12,7 +12,6 @@ from tutor.quiz.topics import Choice
 from tutor.retrieval import split_sentences
 
 
-# Sections that state what a thing is for; scenario-writing works best from these.
 @dataclass
 class Passage:
     source: str
@@ -174,6 +173,11 @@ class Evidence:
             ]
             self._item_vecs[key] = ([texts[i] for i in keep], vecs[keep])
         return self._item_vecs[key]
+
+    def described_alone(self, choice: Choice, options: tuple[str, ...]) -> bool:
+        """The note has a sentence about this item that names none of the other options: the
+        only way an item can be told apart from its rivals (and validated)."""
+        return bool(self.item_sentences(choice, tuple(n for n in options if n != choice.name))[0])
 
     def score(self, choice: Choice, stem_vec: np.ndarray, others: tuple[str, ...] = ()) -> float:
         """How well the choice's own material matches a stem: the best cosine over its evidence."""

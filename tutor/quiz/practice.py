@@ -204,7 +204,7 @@ class Practice:
                 if draft is None:
                     reasons.append("not enough material or same-family options for this topic")
                     continue
-                q, why = self._builder.attempt(draft)
+                q, why, _ = self._builder.attempt(draft)
                 if q is not None:
                     self.questions[q.id] = q
                     self.generated_path.parent.mkdir(parents=True, exist_ok=True)

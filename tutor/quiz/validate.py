@@ -126,9 +126,7 @@ class Validator:
             # A rival the note never describes alone scores 0 and so cannot be shown wrong:
             # reject rather than trust it ("automated ML" keyed to Studio beside Autopilot).
             unknown = any(
-                not self.evidence.item_sentences(c, tuple(n for n in names if n != c.name))[0]
-                for c in choices
-                if c not in keys
+                not self.evidence.described_alone(c, names) for c in choices if c not in keys
             )
             beaten = unknown or rival > key_score - MARGIN
         else:
@@ -151,8 +149,7 @@ class Validator:
             beaten = rival_rank < key_rank or rival_cos > key_cos - NOTE_MARGIN
         if not supported or not explained:
             reasons.append("key_unsupported")
-        shared = len({o.cite for o in q.options}) < len(q.options)
-        if beaten or shared:  # or one passage explains two options: it can't tell them apart
+        if beaten or _one_passage_for_two(q):
             reasons.append("distractor_supported")
         if any(float(v @ vec) >= DUPLICATE_COSINE for v in self._accepted.get(q.lang, [])):
             reasons.append("near_duplicate")
@@ -170,8 +167,8 @@ class Validator:
             return Verdict(False, ["wrong_language"])
         if french.level == "note" and self._vague(french):
             return Verdict(False, ["vague_options"])
-        if len({o.cite for o in french.options}) < len(french.options):
-            reasons.append("distractor_supported")  # one passage explains two options
+        if _one_passage_for_two(french):
+            reasons.append("distractor_supported")
         choices = self.choices(french)
         if any(_names(french.stem, choices[i]) for i in french.keys):
             reasons.append("answer_given_away")
@@ -309,10 +306,15 @@ _ENGLISH = re.compile(
 def _french_slips(text: str, names: list[str]) -> bool:
     """Text that reads as broken French; option names (often English) are taken out first."""
     for name in sorted(names, key=len, reverse=True):
-        text = re.sub(re.escape(name), " ", text, flags=re.I)
+        text = _strip_names(text, name)
     text = re.sub(r"\b(?:Amazon|AWS|SageMaker)(?:\s+[A-Z][\w-]*)*", " ", text)
     checks = (_NO_ELISION, _WRONG_GENDER, _SI_IL, _ENGLISH)
     return any(c.search(text) for c in checks)
+
+
+def _one_passage_for_two(q: Question) -> bool:
+    """Two options cite the same passage: it cannot tell them apart."""
+    return len({o.cite for o in q.options}) < len(q.options)
 
 
 COPY_WORDS = 8  # a scenario sharing this many words in a row with a passage pasted it
