@@ -81,7 +81,7 @@ def plan(
     for v in range(per_topic):
         for t_i, topic in enumerate(topics):
             lang = langs[v % len(langs)]
-            level = "item" if topic.items and (v % 2 == 0 or topic.item_only) else "note"
+            level = topic.level(v)
             two = choose_two_every and t_i % choose_two_every == 0
             choose = 2 if (v == 2 and level == "note" and two) else 1
             slots.append(Slot(topic.id, lang, level, choose, v))

@@ -199,7 +199,7 @@ class Practice:
             reasons: list[str] = []
             for attempt in range(tries):
                 variant = random.randrange(100, 10_000)
-                level = "item" if t.items and attempt % 2 == 0 else "note"
+                level = t.level(attempt)
                 draft = self._builder.draft(Slot(topic, lang, level, 1, variant), attempt)
                 if draft is None:
                     reasons.append("not enough material or same-family options for this topic")

@@ -95,6 +95,10 @@ class Topic:
         fair answer, as a key or as a distractor)."""
         return (self.group in ITEM_ONLY_GROUPS or not self.distractor) and bool(self.items)
 
+    def level(self, variant: int) -> str:
+        """Item or note question for this variant: alternate where the note lists items."""
+        return "item" if self.items and (variant % 2 == 0 or self.item_only) else "note"
+
     def kind(self, lang: str, level: str = "note") -> str:
         default = GROUP_KIND.get(self.group, ("option", "option"))
         en, fr = ITEM_ONLY_GROUPS.get(self.group, default) if level == "item" else default
