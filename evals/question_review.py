@@ -2,6 +2,7 @@
 
     python evals/question_review.py sample --n 50 --seed 7   # writes evals/question-review-sheet.md
     python evals/question_review.py summary                  # reads evals/question-review.jsonl
+    python evals/question_review.py calibrate                # today's rules vs every past verdict
 
 The sheet shows each sampled question with its key, every option's explanation and the full
 passage the key cites, so a reviewer can judge "is the key correct and unambiguous?" by reading.
@@ -78,6 +79,80 @@ def summary() -> None:
             print(f"  {r['id']}: {r['verdict']} — {r['reason']}")
 
 
+def reviewed_questions() -> dict[str, object]:
+    """Every question a review has judged: from today's bank or, when it has since been
+    dropped, from the bank as committed in git history."""
+    import subprocess
+
+    from tutor.quiz.question import Question
+
+    found = {q.id: q for q in load_bank(ROOT / "index" / "question-bank.jsonl")}
+    commits = subprocess.run(
+        ["git", "log", "--format=%H", "--", "index/question-bank.jsonl"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    for commit in commits:
+        text = subprocess.run(
+            ["git", "show", f"{commit}:index/question-bank.jsonl"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+        for line in text.splitlines():
+            try:
+                q = Question.from_dict(json.loads(line))
+            except (ValueError, TypeError):
+                continue
+            found.setdefault(q.id, q)
+    return found
+
+
+def calibrate() -> None:
+    """Run today's validation over every reviewed question and show, by verdict, what the
+    rules say: the evidence for the thresholds in tutor/quiz/validate.py."""
+    from tutor.config import Settings
+    from tutor.quiz.bank import BankBuilder
+
+    questions = reviewed_questions()
+    files = [*sorted((ROOT / "evals" / "question-reviews").glob("*.jsonl")), VERDICTS]
+    verdicts: dict[str, str] = {}
+    for f in files:
+        for line in f.read_text().splitlines():
+            if line.strip():
+                r = json.loads(line)
+                verdicts[r["id"]] = r["verdict"]  # the latest review of a question wins
+    builder = BankBuilder(Settings.from_env(), llm=None)
+    v = builder.validator
+    table: dict[str, Counter] = {}
+    rows = []
+    for qid, verdict in verdicts.items():
+        q = questions.get(qid)
+        if q is None:
+            continue
+        english = questions.get(q.translated_from) if q.translated_from else q
+        if english is None or english.lang != "en":
+            continue
+        checked = v.check(english)
+        vec = checked.scores.get("vector")
+        if vec is None:
+            vec = v._vec(english.stem)
+        key, rival = v.cue_scores(english, v.choices(english), vec)
+        reasons = [r for r in checked.reasons if r != "near_duplicate"]
+        rows.append((verdict, key, rival, reasons, qid))
+        table.setdefault(verdict, Counter())["kept" if not reasons else "rejected"] += 1
+    for verdict, key, rival, reasons, qid in sorted(rows):
+        print(
+            f"{verdict:9} key {key:.2f} rival {rival:.2f} gap {key - rival:+.2f} "
+            f"{','.join(reasons) or 'kept':40} {qid}"
+        )
+    for verdict, c in sorted(table.items()):
+        print(f"{verdict}: {dict(c)}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -85,9 +160,12 @@ def main() -> None:
     s.add_argument("--n", type=int, default=50)
     s.add_argument("--seed", type=int, default=7)
     sub.add_parser("summary")
+    sub.add_parser("calibrate")
     args = ap.parse_args()
     if args.cmd == "sample":
         sample(args.n, args.seed)
+    elif args.cmd == "calibrate":
+        calibrate()
     else:
         summary()
 

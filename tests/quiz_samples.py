@@ -7,8 +7,8 @@ from tutor.quiz.question import Option, Question, question_id
 
 SCENARIO = (
     "A mobile game sends a continuous flow of clickstream events. The team wants the events "
-    "landed in Amazon S3 as Parquet files every few minutes, with no servers or consumer code "
-    "to manage."
+    "buffered, compressed and written to Amazon S3 as Parquet files every few minutes, with no "
+    "servers or consumer code to manage."
 )
 PROMPT = "Which AWS service should the team use?"
 KEY_EXPLANATION = (

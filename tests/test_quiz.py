@@ -42,7 +42,7 @@ def test_every_note_is_a_quiz_topic_with_real_answer_choices(full_settings):
     for t in topics:
         groups[t.group] = groups.get(t.group, 0) + 1
         assert t.summary, t.id
-        assert len(t.items) in (0, *range(4, 9)), t.id  # item questions need 3 distractors
+        assert len(t.items) in (0, *range(4, 13)), t.id  # item questions need 3 distractors
     assert min(groups.values()) >= 4  # every key has at least three same-family distractors
 
 
@@ -423,3 +423,65 @@ def test_key_quote_names_the_key_and_skips_case_studies():
         quote
         == "SageMaker Ground Truth runs labeling jobs with a private workforce of your own staff."
     )
+
+
+# -- curated cues: the notes say what singles each answer out -----------------------------------
+def test_every_answer_has_curated_cues_that_never_name_it(full_settings):
+    from tutor.quiz.validate import _names
+
+    topics = load_topics(full_settings.corpus_dir)
+    by_id = {t.id: t for t in topics}
+    for t in topics:
+        if t.distractor and not t.item_only:
+            assert 2 <= len(t.cues) <= 4, t.id
+        assert set(t.item_cues) <= {c.name for c in t.items}, t.id  # no misspelt item
+        for item in t.items:
+            assert t.item_cues.get(item.name), (t.id, item.name)
+        for other in t.confusable:
+            assert other in by_id and by_id[other].group == t.group, (t.id, other)
+        for choice in [t.choice, *t.items]:
+            for cue in t.cues_for(choice):
+                assert not _names(cue, choice), (t.id, cue)
+
+
+def test_draft_states_a_cue_and_never_offers_a_confusable_answer(builder):
+    from tutor.quiz.generate import build_prompt
+
+    for topic in builder.topics.values():
+        if not topic.confusable or topic.item_only:
+            continue
+        for variant in range(3):
+            draft = builder.draft(Slot(topic.id, "en", "note", 1, variant), 0)
+            if draft is None:
+                continue
+            assert draft.cue in topic.cues
+            assert draft.cue in build_prompt(draft)[-1]["content"]
+            assert not {c.topic for c in draft.distractors} & topic.confusable
+
+
+def test_cue_missing_rule(builder, good):
+    """A stem that states none of the key's curated needs (here: a vague one) is rejected,
+    even though it names no other answer."""
+    q = copy.deepcopy(good)
+    q.scenario = (
+        "A growing company stores a lot of information in the cloud. Its managers want a "
+        "better way to work with this information across every team in the organisation."
+    )
+    assert "cue_missing" in _reasons(builder, q)
+
+
+def test_confusable_options_rule(builder, good):
+    pair = next(
+        (t, builder.topics[o]) for t in builder.topics.values() for o in sorted(t.confusable)
+    )
+    q = copy.deepcopy(good)
+    q.options[0].text, q.options[1].text = pair[0].choice.name, pair[1].choice.name
+    assert "confusable_options" in _reasons(builder, q)
+
+
+def test_contradicts_key_rule(builder, good):
+    topic = next(t for t in builder.topics.values() if t.avoid and not t.item_only)
+    q = copy.deepcopy(good)
+    q.options[0].text = topic.choice.name
+    q.scenario += f" Note that {topic.avoid[0]} applies here."
+    assert "contradicts_key" in _reasons(builder, q)

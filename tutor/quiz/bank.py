@@ -113,27 +113,54 @@ class BankBuilder:
         self._summary = dict(zip(ids, vecs, strict=True))
         self._translating: set[str] = set()  # English questions this process already tried
 
-    def similar(self, topic: Topic, n: int, rng: random.Random, exclude: set[str]) -> list[Topic]:
-        """Same-group topics, the closest in meaning first: plausible but different answers."""
+    def similar(
+        self, topic: Topic, n: int, rng: random.Random, exclude: set[str], cue: str = ""
+    ) -> list[Topic]:
+        """Same-group topics, the closest in meaning first: plausible but different answers.
+        Never one the notes call confusable with the key, nor one whose own cues state the
+        key's cue (it would answer the scenario too)."""
         peers = [
             t
             for t in self.topics.values()
-            if t.group == topic.group and t.id not in exclude and t.distractor and not t.item_only
+            if t.group == topic.group
+            and t.id not in exclude
+            and t.id not in topic.confusable
+            and t.distractor
+            and not t.item_only
+            and not self.evidence.cue_clash(cue, t.cues)
         ]
         peers.sort(key=lambda t: -float(self._summary[t.id] @ self._summary[topic.id]))
         pool = peers[: max(n + 3, n)]
         return rng.sample(pool, min(n, len(pool)))
 
     def draft(self, slot: Slot, attempt: int) -> Draft | None:
+        """The question's skeleton, or None when the notes lack the material for this slot."""
         topic = self.topics[slot.topic]
         rng = random.Random(f"{slot.key}|{attempt}")
+        turn = slot.variant + attempt
+        # The need the scenario is written around: one of the key's curated cues, a different
+        # one for each variant (a choose-two question gets none: its keys share no one need).
+        cue = ""
         if slot.level == "item":
             names = tuple(c.name for c in topic.items)
-            usable = [c for c in topic.items if self.evidence.described_alone(c, names)]
+            usable = [
+                c
+                for c in topic.items
+                if self.evidence.described_alone(c, names) and topic.cues_for(c)
+            ]
             if len(usable) < 4:
                 return None
-            key = usable[(slot.variant + attempt) % len(usable)]
-            distractors = rng.sample([c for c in usable if c != key], 3)
+            key = usable[turn % len(usable)]
+            cues = topic.cues_for(key)
+            cue = cues[(turn // len(usable)) % len(cues)]
+            rivals = [
+                c
+                for c in usable
+                if c != key and not self.evidence.cue_clash(cue, topic.cues_for(c))
+            ]
+            if len(rivals) < 3:
+                return None
+            distractors = rng.sample(rivals, 3)
             keys = [key]
         else:
             keys = [topic.choice]
@@ -143,15 +170,19 @@ class BankBuilder:
                 if not partner:
                     return None
                 keys.append(partner[0].choice)
-                exclude.add(partner[0].id)
-            peers = self.similar(topic, 3, rng, exclude)
+                exclude |= {partner[0].id, *partner[0].confusable}
+            else:
+                if not topic.cues:
+                    return None
+                cue = topic.cues[turn % len(topic.cues)]
+            peers = self.similar(topic, 3, rng, exclude, cue)
             if len(peers) < 3:
                 return None
             distractors = [p.choice for p in peers]
         passages = []
         for k in keys:
             rivals = [c for c in distractors + keys if c != k]
-            passage = self.evidence.distinctive_passage(k, rivals, slot.variant + attempt)
+            passage = self.evidence.distinctive_passage(k, rivals, turn, cue)
             if passage is None:
                 return None
             passages.append(passage)
@@ -174,6 +205,7 @@ class BankBuilder:
             facts=facts,
             level=slot.level,
             seed=rng.randrange(1 << 30),
+            cue=cue,
         )
 
     def attempt(self, draft: Draft) -> tuple[Question | None, list[str], Question | None]:

@@ -31,6 +31,9 @@ class Passage:
 
 # Sentences that announce an answer ("Right answer: …", "Why the others are wrong") belong to
 # the notes' worked scenarios: quoted as a distractor's fact they would contradict the key.
+# Two cues this close state the same need (all-MiniLM cosine; paraphrases sit above 0.75).
+CUE_CLASH = 0.75
+
 _ANSWER_TALK = re.compile(r"\b(right answer|the answer is|why the (others|alternatives))\b", re.I)
 
 
@@ -56,6 +59,30 @@ class Evidence:
     _chunk_vecs: dict[str, np.ndarray] = field(default_factory=dict)
     _item_vecs: dict[tuple[str, str], tuple[list[str], np.ndarray]] = field(default_factory=dict)
     _sentences: dict[str, tuple[list[str], list[str], np.ndarray]] = field(default_factory=dict)
+    _cue_vecs: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def cue_vectors(self, cues: list[str]) -> np.ndarray:
+        """Embeddings of curated cues (see Topic.cues), computed once per build."""
+        missing = [c for c in dict.fromkeys(cues) if c not in self._cue_vecs]
+        if missing:
+            for cue, vec in zip(missing, self.embedder.embed(missing), strict=True):
+                self._cue_vecs[cue] = np.asarray(vec, dtype=np.float32)
+        if not cues:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.stack([self._cue_vecs[c] for c in cues])
+
+    def cue_score(self, cues: list[str], vec: np.ndarray) -> float:
+        """How well a stem states one of these needs: the best cosine to any of them."""
+        if not cues:
+            return 0.0
+        return float(np.max(self.cue_vectors(cues) @ vec))
+
+    def cue_clash(self, cue: str, others: list[str]) -> bool:
+        """Another answer's own cues say (nearly) the same as this cue: a scenario written
+        around it would fit both, so that answer cannot be a distractor."""
+        if not cue or not others:
+            return False
+        return self.cue_score(others, self.cue_vectors([cue])[0]) >= CUE_CLASH
 
     def sentences(self, topic: str) -> tuple[list[str], list[str], np.ndarray]:
         """Every sentence of a note with its section and vector, embedded once per build."""
@@ -90,14 +117,15 @@ class Evidence:
         return self._chunks[topic]
 
     def distinctive_passage(
-        self, key: Choice, rivals: list[Choice], variant: int, size: int = 4
+        self, key: Choice, rivals: list[Choice], variant: int, cue: str = "", size: int = 4
     ) -> Passage | None:
         """The key's sentences that fit it and not its rivals: what a scenario should use.
 
         Each sentence of the key's material is scored by its best cosine to the key's own
         chunks minus its best cosine to any rival's; the top sentences, in reading order, make
-        a short passage. The variant number slides the window, so repeated questions on one
-        topic draw on different facts.
+        a short passage. With a cue, the sentences closest to the cue come first (the scenario
+        states that need, so the passage should back it); otherwise the variant number slides
+        the window, so repeated questions on one topic draw on different facts.
         """
         if key.item:
             others = tuple(r.name for r in rivals if r.item)
@@ -130,9 +158,13 @@ class Evidence:
             if rival_vecs
             else np.zeros(len(sentences))
         )
-        order = list(np.argsort(-(mine - theirs)))
-        start = (variant * 2) % max(1, len(order) - size + 1)
-        picked = sorted(order[start : start + size])
+        if cue:
+            focus = vecs @ self.cue_vectors([cue])[0]
+            picked = sorted(np.argsort(-(focus + 0.5 * (mine - theirs)))[:size])
+        else:
+            order = list(np.argsort(-(mine - theirs)))
+            start = (variant * 2) % max(1, len(order) - size + 1)
+            picked = sorted(order[start : start + size])
         text = " ".join(sentences[i] for i in picked)
         home = next((c for c in self.chunks(key.topic) if sentences[picked[0]] in c.text), None)
         if home is None:

@@ -33,6 +33,7 @@ EXAMPLES = [
 Amazon Transcribe converts speech in audio files or live streams to text. Speaker diarization labels which speaker said each part, and custom vocabularies improve accuracy on product names.
 
 Write one exam-style multiple-choice question whose correct answer is B) Amazon Transcribe.
+The need the scenario must state (in your own words): must turn recorded phone calls into searchable text and tell the two speakers apart
 Options:
 A) Amazon Polly
 B) Amazon Transcribe
@@ -45,6 +46,7 @@ D) Amazon Translate""",
 Amazon Athena is a serverless query service that runs standard SQL directly on files in Amazon S3. You pay per amount of data scanned; columnar formats such as Parquet reduce the cost.
 
 Rédige en français une question d'examen à choix multiple dont la bonne réponse est C) Amazon Athena.
+Le besoin que le scénario doit exprimer (avec tes mots) : must run occasional SQL queries on files that stay in Amazon S3, with no servers to manage
 Options :
 A) Amazon Redshift
 B) AWS Glue DataBrew
@@ -58,16 +60,16 @@ TEMPLATE = {
     "en": """Passage about {key_names}:
 {passage}
 
-Write one exam-style multiple-choice question whose correct answer{plural} {key_letters}.
+Write one exam-style multiple-choice question whose correct answer{plural} {key_letters}.{need}
 Options:
 {options}
 
-- "scenario": two or three sentences about a company and what it needs, built from facts in the passage, so that {only}. The words "{cores}" must not appear in the scenario or the question: describe the need, not the answer.
+- "scenario": two or three sentences about a company and what it needs, built from facts in the passage, so that {only}. Nothing in it may contradict the correct answer. The words "{cores}" must not appear in the scenario or the question: describe the need, not the answer.
 - "question": one line asking which {kind} the company should use{choose_hint}.""",
     "fr": """Passage sur {key_names} :
 {passage}
 
-Rédige en français une question d'examen à choix multiple dont la bonne réponse{plural} {key_letters}.
+Rédige en français une question d'examen à choix multiple dont la bonne réponse{plural} {key_letters}.{need}
 Options :
 {options}
 
@@ -91,6 +93,7 @@ class Draft:
     facts: list[Passage]  # one per distractor: what it is
     level: str = "note"
     seed: int = 0
+    cue: str = ""  # the curated need the scenario must state (Topic.cues)
 
     def arrange(self) -> list[tuple[Choice, bool, Passage]]:
         """Options in a shuffled but reproducible order, each with its supporting passage."""
@@ -108,6 +111,14 @@ def build_prompt(draft: Draft, passage_chars: int = 900) -> list[dict]:
     per_key = passage_chars // len(draft.keys)
     passage = "\n\n".join(p.text[:per_key] for p in draft.passages)
     two = len(draft.keys) > 1
+    need = ""
+    if draft.cue:
+        lead = (
+            "Le besoin que le scénario doit exprimer (avec tes mots) : "
+            if lang == "fr"
+            else "The need the scenario must state (in your own words): "
+        )
+        need = f"\n{lead}{draft.cue}"
     if lang == "fr":
         plural = "s sont" if two else " est"
         only = (
@@ -132,6 +143,7 @@ def build_prompt(draft: Draft, passage_chars: int = 900) -> list[dict]:
         cores=", ".join(k.core for k in draft.keys),
         kind=draft.kind,
         choose_hint=choose_hint,
+        need=need,
     )
     messages = [{"role": "system", "content": SYSTEM}]
     for user, assistant in EXAMPLES:

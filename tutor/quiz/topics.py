@@ -48,6 +48,9 @@ GROUP_OF = {"deployment": "sagemaker", "evaluation": "concepts"}
 # made vague questions in the review, so these notes are quizzed on the concrete settings and
 # features they list (quiz_items) instead, and those items are asked for as such.
 ITEM_ONLY_GROUPS = {"practices": ("AWS feature or setting", "fonctionnalité ou paramètre AWS")}
+# What an item question asks for where the group's own word does not fit its items (an S3
+# storage class or bucket setting is not "an AWS data service").
+ITEM_KIND = {**ITEM_ONLY_GROUPS, "data": ITEM_ONLY_GROUPS["practices"]}
 
 _PREFIXES = ("Amazon SageMaker ", "SageMaker ", "Amazon ", "AWS ")
 
@@ -84,6 +87,13 @@ class Topic:
     choice: Choice
     items: list[Choice] = field(default_factory=list)
     distractor: bool = True  # False for overview notes: "the overview" is never a fair option
+    # Curated by the team in the note's front matter (quiz_cues, quiz_item_cues): needs that
+    # single this answer out from its group. The model is told one to write the scenario
+    # around, and validation measures the stem against every option's cues.
+    cues: list[str] = field(default_factory=list)
+    item_cues: dict[str, list[str]] = field(default_factory=dict)
+    confusable: set[str] = field(default_factory=set)  # ids never offered beside this one
+    avoid: list[str] = field(default_factory=list)  # phrases that would make it a wrong key
 
     @property
     def domain_name(self) -> str:
@@ -99,9 +109,13 @@ class Topic:
         """Item or note question for this variant: alternate where the note lists items."""
         return "item" if self.items and (variant % 2 == 0 or self.item_only) else "note"
 
+    def cues_for(self, choice: Choice) -> list[str]:
+        """The curated needs of this note, or of one of its items."""
+        return self.item_cues.get(choice.name, []) if choice.item else self.cues
+
     def kind(self, lang: str, level: str = "note") -> str:
         default = GROUP_KIND.get(self.group, ("option", "option"))
-        en, fr = ITEM_ONLY_GROUPS.get(self.group, default) if level == "item" else default
+        en, fr = ITEM_KIND.get(self.group, default) if level == "item" else default
         return fr if lang == "fr" else en
 
 
@@ -152,9 +166,29 @@ def _load_topics(corpus_dir: Path) -> tuple[Topic, ...]:
                 choice=Choice(name, topic_id),
                 items=items,
                 distractor=bool(meta.get("quiz_distractor", True)),
+                cues=_strings(meta.get("quiz_cues")),
+                item_cues={
+                    str(k): _strings(v) for k, v in (meta.get("quiz_item_cues") or {}).items()
+                },
+                confusable=set(_strings(meta.get("quiz_confusable"))),
+                avoid=[a.lower() for a in _strings(meta.get("quiz_avoid"))],
             )
         )
+    by_id = {t.id: t for t in topics}
+    for t in topics:  # "never offered together" holds both ways
+        for other in list(t.confusable):
+            if other in by_id:
+                by_id[other].confusable.add(t.id)
     return tuple(topics)
+
+
+def _strings(value) -> list[str]:
+    """A front-matter list (or a lone string) as clean strings."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    return [" ".join(str(v).split()) for v in value if str(v).strip()]
 
 
 def topics_by_id(corpus_dir: Path) -> dict[str, Topic]:

@@ -32,6 +32,9 @@ REASONS = (
     "bad_translation",
     "copied_passage",
     "vague_options",
+    "cue_missing",
+    "confusable_options",
+    "contradicts_key",
 )
 
 # Calibrated on the first generated questions (see evals/README.md): a stem must match its key's
@@ -47,6 +50,11 @@ NOTE_MARGIN = 0.05
 MAX_KEY_RANK = 3  # note-level: the key's note must be among the first notes retrieved
 SUPPORT_OVERLAP = 0.4
 SUPPORT_COSINE = {"en": 0.55, "fr": 0.4}
+# Curated cues (Topic.cues): the stem must state one of the key's needs this closely, and
+# more closely by CUE_MARGIN than any distractor's need. Calibrated on the reviewed questions
+# (evals/README.md).
+CUE_MIN = 0.40
+CUE_MARGIN = 0.05
 DUPLICATE_COSINE = 0.92
 TRANSLATION_COSINE = 0.4
 
@@ -151,6 +159,7 @@ class Validator:
             reasons.append("key_unsupported")
         if beaten or _one_passage_for_two(q):
             reasons.append("distractor_supported")
+        reasons += self._against_cues(q, choices, vec)
         if any(float(v @ vec) >= DUPLICATE_COSINE for v in self._accepted.get(q.lang, [])):
             reasons.append("near_duplicate")
         return Verdict(not reasons, reasons, {"options": scores, "vector": vec})
@@ -170,6 +179,9 @@ class Validator:
         if _one_passage_for_two(french):
             reasons.append("distractor_supported")
         choices = self.choices(french)
+        ids = {c.topic for c in choices if not c.item and c.topic}
+        if any(self.topics[i].confusable & ids for i in ids if i in self.topics):
+            reasons.append("confusable_options")
         if any(_names(french.stem, choices[i]) for i in french.keys):
             reasons.append("answer_given_away")
         if self._invented(french.stem):
@@ -182,6 +194,41 @@ class Validator:
         if any(float(v @ vecs[0]) >= DUPLICATE_COSINE for v in self._accepted.get("fr", [])):
             reasons.append("near_duplicate")
         return Verdict(not reasons, reasons, {"vector": vecs[0]})
+
+    def cue_scores(
+        self, q: Question, choices: list[Choice], vec: np.ndarray
+    ) -> tuple[float, float]:
+        """The stem's closeness to the keys' curated needs (the weakest key) and to the
+        distractors' (the strongest)."""
+
+        def cues(c: Choice) -> list[str]:
+            topic = self.topics.get(c.topic)
+            return topic.cues_for(c) if topic else []
+
+        keys = [choices[i] for i in q.keys]
+        key = min(self.evidence.cue_score(cues(k), vec) for k in keys)
+        rival = max(
+            (self.evidence.cue_score(cues(c), vec) for c in choices if c not in keys), default=0.0
+        )
+        return key, rival
+
+    def _against_cues(self, q: Question, choices: list[Choice], vec: np.ndarray) -> list[str]:
+        """The rules that read the notes' curated cues, confusable pairs and avoid phrases."""
+        reasons = []
+        if q.choose == 1:  # a choose-two stem states two needs: no single cue to match
+            key, rival = self.cue_scores(q, choices, vec)
+            if key < CUE_MIN or rival > key - CUE_MARGIN:
+                reasons.append("cue_missing")
+        ids = {c.topic for c in choices if not c.item and c.topic}
+        if any(self.topics[i].confusable & ids for i in ids if i in self.topics):
+            reasons.append("confusable_options")
+        scenario = " ".join(f"{q.scenario} {q.prompt}".lower().split())
+        for i in q.keys:
+            topic = self.topics.get(choices[i].topic)
+            if topic and not choices[i].item and any(a in scenario for a in topic.avoid):
+                reasons.append("contradicts_key")
+                break
+        return reasons
 
     def _vague(self, q: Question) -> bool:
         """A broad theme or an overview among the options (see Topic.item_only)."""
