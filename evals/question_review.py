@@ -29,8 +29,11 @@ SHEET = ROOT / "evals" / "question-review-sheet.md"
 VERDICTS = ROOT / "evals" / "question-review.jsonl"
 
 
-def sample(n: int, seed: int) -> None:
+def sample(n: int, seed: int, new_since: Path | None = None, sheet: Path = SHEET) -> None:
     bank = load_bank(ROOT / "index" / "question-bank.jsonl")
+    if new_since is not None:  # a development review of what a change added
+        old = {q.id for q in load_bank(new_since)}
+        bank = [q for q in bank if q.id not in old]
     rng = random.Random(seed)
     # Stratify by language so both are reviewed in proportion.
     by_lang: dict[str, list] = {}
@@ -66,8 +69,8 @@ def sample(n: int, seed: int) -> None:
                     "> " + " ".join(c["text"].split()),
                 ]
         lines.append("")
-    SHEET.write_text("\n".join(lines), encoding="utf-8")
-    print(f"wrote {SHEET} ({len(picked)} questions)")
+    sheet.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {sheet} ({len(picked)} questions)")
 
 
 def summary() -> None:
@@ -159,11 +162,13 @@ def main() -> None:
     s = sub.add_parser("sample")
     s.add_argument("--n", type=int, default=50)
     s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--new-since", type=Path, help="only questions not in this older bank file")
+    s.add_argument("--sheet", type=Path, default=SHEET, help="where to write the sheet")
     sub.add_parser("summary")
     sub.add_parser("calibrate")
     args = ap.parse_args()
     if args.cmd == "sample":
-        sample(args.n, args.seed)
+        sample(args.n, args.seed, args.new_since, args.sheet)
     elif args.cmd == "calibrate":
         calibrate()
     else:

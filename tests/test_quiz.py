@@ -114,6 +114,16 @@ def test_answer_given_away_rule(builder, good):
     assert "answer_given_away" in _reasons(builder, q)
 
 
+def test_a_name_listing_alternatives_is_given_away_by_any_of_them():
+    from tutor.quiz.topics import Choice
+    from tutor.quiz.validate import _names
+
+    svm = Choice("SVM, k-NN or Naive Bayes", "classic-algorithms")
+    assert _names("A small dataset with a clear margin. The best technique is SVM.", svm)
+    assert _names("Each email is scored with Naive Bayes on word counts.", svm)
+    assert not _names("A small dataset with a clear margin between two classes.", svm)
+
+
 def test_invented_name_rule(builder, good):
     q = copy.deepcopy(good)
     q.options[0].explanation += " It relies on Amazon Zorblax Streamer for buffering."
@@ -181,6 +191,25 @@ def test_wrong_language_and_bad_translation_rules(builder, good):
         "code ni gérer de serveurs."
     )
     assert builder.validator.check_translation(good, fr).ok
+
+
+def test_french_twin_keeps_the_glossary_terms(builder, good):
+    """'customer churn' must come out as the glossary's 'attrition', not 'chute des clients'."""
+    english = copy.deepcopy(good)
+    english.scenario = good.scenario + " The data will later help predict customer churn."
+    terms = builder.validator.glossary.french_terms(english.stem)
+    assert ("customer churn", ["attrition des clients", "attrition", "désabonnement"]) in terms
+    fr = copy.deepcopy(good)
+    fr.lang = "fr"
+    fr.prompt = "Quel service de données AWS l'entreprise doit-elle utiliser ?"
+    base = (
+        "Un jeu mobile envoie un flux continu de clics. L'équipe veut les écrire dans Amazon S3 "
+        "en fichiers Parquet toutes les quelques minutes, sans serveurs ni code à gérer."
+    )
+    fr.scenario = base + " Les données aideront à prévoir la chute des clients."
+    assert "bad_translation" in builder.validator.check_translation(english, fr).reasons
+    fr.scenario = base + " Les données aideront à prévoir l'attrition des clients."
+    assert "bad_translation" not in builder.validator.check_translation(english, fr).reasons
 
 
 # -- grading and progress ---------------------------------------------------------------------

@@ -232,7 +232,7 @@ class BankBuilder:
     def _french_twin(self, source: Question) -> tuple[Question | None, list[str]]:
         """Translate a validated English question and check the translation."""
         try:
-            fr = translate(self.llm, source)
+            fr = translate(self.llm, source, glossary=self.validator.glossary)
         except GenerationError:
             return None, ["schema"]
         verdict = self.validator.check_translation(source, fr)

@@ -303,7 +303,7 @@ TRANSLATE_EXAMPLES = [
 ]
 
 
-def translate(llm, question: Question, temperature: float = 0.2) -> Question:
+def translate(llm, question: Question, temperature: float = 0.2, glossary=None) -> Question:
     """A French twin of a validated English question: same options, keys and citations.
 
     French questions are validated in English first because retrieval (and so validation) is
@@ -317,7 +317,12 @@ def translate(llm, question: Question, temperature: float = 0.2) -> Question:
             {"role": "assistant", "content": json.dumps(fr, ensure_ascii=False)},
         ]
     source = json.dumps({"scenario": question.scenario, "question": question.prompt})
-    messages.append({"role": "user", "content": f"Translate into French:\n{source}"})
+    request = f"Translate into French:\n{source}"
+    terms = glossary.french_terms(question.stem) if glossary is not None else []
+    if terms:  # the corpus glossary's French for the question's terms ("churn" → "attrition")
+        hints = "; ".join(f"{en} = {frs[0]}" for en, frs in terms if frs)
+        request += f"\nUse these French terms: {hints}."
+    messages.append({"role": "user", "content": request})
     raw = "".join(llm.stream(messages, 300, temperature, grammar_schema=TRANSLATE_SCHEMA))
     try:
         data = json.loads(raw)

@@ -188,6 +188,8 @@ class Validator:
             reasons.append("invented_name")
         if _french_slips(french.stem, [o.text for o in french.options]):
             reasons.append("bad_translation")
+        elif self.glossary.missing_in_french(original.stem, french.stem):
+            reasons.append("bad_translation")  # a glossary term lost ("temps série")
         vecs = self.embedder.embed([self.glossary.expand(french.stem), original.stem])
         if float(vecs[0] @ vecs[1]) < TRANSLATION_COSINE and "bad_translation" not in reasons:
             reasons.append("bad_translation")
@@ -327,7 +329,11 @@ _GENERIC = {
 
 def _names(stem: str, choice: Choice) -> bool:
     """The stem gives the key away if it spells the key's distinctive name, or every
-    distinctive word of it ('Firehose' for 'Amazon Data Firehose')."""
+    distinctive word of it ('Firehose' for 'Amazon Data Firehose'); for a name that lists
+    alternatives ('SVM, k-NN or Naive Bayes'), any one of them."""
+    parts = re.split(r",\s*|\s+or\s+", choice.core)
+    if len(parts) > 1:
+        return any(_names(stem, Choice(p, choice.topic, choice.item)) for p in parts if p)
     core = choice.core.lower()
     text = stem.lower()
     if len(core) >= 3 and re.search(rf"\b{re.escape(core)}\b", text):
