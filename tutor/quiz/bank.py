@@ -456,6 +456,7 @@ def requote_keys(q: Question, source: Question | None = None) -> bool:
     from tutor.quiz.generate import RIGHT_ANSWER, why_key
 
     scenario = source.scenario if source is not None else q.scenario
+    scenario = f"{scenario} {q.cue}".strip()  # the need it was written around, when known
     changed = False
     for i in q.keys:
         o = q.options[i]

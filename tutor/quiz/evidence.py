@@ -37,6 +37,22 @@ CUE_CLASH = 0.75
 _ANSWER_TALK = re.compile(r"\b(right answer|the answer is|why the (others|alternatives))\b", re.I)
 
 
+def _says_what(sentence: str, name: str) -> tuple:
+    """How well a sentence tells what an item is, for a distractor's explanation: a complete
+    sentence that is not about a worked case ("The first model reports 98 % accuracy") nor a
+    calculation ("MAE = … = 12.5"), then one that defines the item ("Hold-out validation
+    trains once…"); max() keeps the earliest of equals."""
+    text = sentence.strip()
+    complete = text.endswith((".", "!", "?", ")")) and len(text) >= 40
+    calculation = text.count("=") >= 2 or sum(c.isdigit() for c in text) > len(text) / 8
+    case = bool(
+        re.search(r"\b(scenario|the first model|the second model|in this case)\b", text, re.I)
+    )
+    starts = bool(re.match(rf"\W*{re.escape(name.split()[0])}", text, re.I))
+    defines = bool(re.search(r"\b(is|are|means|measures|uses|keeps|trains|splits)\b", text))
+    return (complete and not calculation and not case, starts, defines)
+
+
 def _words(name: str) -> list[str]:
     """Item words, spelled so British and American forms match (optimisation/optimization)."""
     words = re.findall(r"[a-z0-9²\-]+", re.sub(r"\(.*?\)", "", name.lower()))
@@ -182,7 +198,7 @@ class Evidence:
         else:
             sentences, _ = self.item_sentences(choice, others)
             plain = [s for s in sentences if not _ANSWER_TALK.search(s)]
-            text = plain[0] if plain else summary
+            text = max(plain, key=lambda s: _says_what(s, choice.name)) if plain else summary
         home = self.home(choice.topic, text) or chunks[0]
         return Passage(home.source, home.title, home.section, text)
 

@@ -230,7 +230,9 @@ def generate(llm, draft: Draft, temperature: float = 0.6, max_tokens: int = 200)
             citations.append(passage.citation(n))
         if correct:
             lead = RIGHT_ANSWER.get(draft.lang, RIGHT_ANSWER["en"])
-            explanation = lead.format(fact=why_key(passage.text, scenario, choice.name))
+            explanation = lead.format(
+                fact=why_key(passage.text, f"{scenario} {draft.cue}", choice.name)
+            )
         else:
             lead = NOT_THE_ANSWER.get(draft.lang, NOT_THE_ANSWER["en"])
             explanation = lead.format(fact=passage.text.strip())
@@ -247,6 +249,7 @@ def generate(llm, draft: Draft, temperature: float = 0.6, max_tokens: int = 200)
         citations=citations,
         level=draft.level,
         model=getattr(llm, "name", ""),
+        cue=draft.cue,
     )
 
 
@@ -348,4 +351,5 @@ def translate(llm, question: Question, temperature: float = 0.2, glossary=None) 
         level=question.level,
         model=question.model,
         translated_from=question.id,
+        cue=question.cue,
     )

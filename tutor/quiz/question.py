@@ -33,6 +33,7 @@ class Question:
     model: str = ""
     slot: str = ""  # which planned bank slot it fills (empty for on-demand questions)
     translated_from: str = ""  # id of the validated English question this one translates
+    cue: str = ""  # the curated need the scenario was written around (Topic.cues)
 
     @property
     def keys(self) -> list[int]:
