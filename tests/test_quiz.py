@@ -514,3 +514,15 @@ def test_contradicts_key_rule(builder, good):
     q.options[0].text = topic.choice.name
     q.scenario += f" Note that {topic.avoid[0]} applies here."
     assert "contradicts_key" in _reasons(builder, q)
+
+
+def test_distractor_items_are_explained_by_what_they_are_not_by_a_worked_case(builder):
+    """Review: 'MAE = (10 + 10 + 30 + 0) / 4 = 12.5' and 'The first model reports 98 %
+    accuracy' explained nothing; the note also says what each item is."""
+    for topic_id in ("regression-metrics", "classification-metrics"):
+        topic = builder.topics[topic_id]
+        names = tuple(c.name for c in topic.items)
+        for item in topic.items:
+            text = builder.evidence.fact(item, "", tuple(n for n in names if n != item.name)).text
+            assert text.count("=") < 2, (item.name, text)
+            assert "first model" not in text and "scenario" not in text, (item.name, text)
