@@ -508,6 +508,26 @@ def test_confusable_options_rule(builder, good):
     assert "confusable_options" in _reasons(builder, q)
 
 
+def test_confusable_items_are_never_key_and_distractor(builder):
+    from tutor.quiz.topics import Choice
+    from tutor.quiz.validate import _confusable
+
+    trees = builder.topics["tree-models"]
+    assert frozenset(("Gradient boosting", "XGBoost")) in trees.item_confusable
+    opts = [Choice(n, trees.id, item=True) for n in ("XGBoost", "Decision tree", "Random Forest")]
+    gb = Choice("Gradient boosting", trees.id, item=True)
+    assert _confusable(trees, [*opts, gb], [0], builder.topics)  # XGBoost key, GB offered
+    assert not _confusable(trees, [*opts, gb], [1], builder.topics)  # both merely distractors
+    for variant in range(4):
+        draft = builder.draft(Slot(trees.id, "en", "item", 1, variant), 0)
+        names = {c.name for c in draft.keys + draft.distractors} if draft else set()
+        assert not (
+            draft
+            and {"Gradient boosting", "XGBoost"} <= names
+            and draft.keys[0].name in {"Gradient boosting", "XGBoost"}
+        )
+
+
 def test_contradicts_key_rule(builder, good):
     topic = next(t for t in builder.topics.values() if t.avoid and not t.item_only)
     q = copy.deepcopy(good)

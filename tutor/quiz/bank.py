@@ -156,7 +156,9 @@ class BankBuilder:
             rivals = [
                 c
                 for c in usable
-                if c != key and not self.evidence.cue_clash(cue, topic.cues_for(c))
+                if c != key
+                and frozenset((key.name, c.name)) not in topic.item_confusable
+                and not self.evidence.cue_clash(cue, topic.cues_for(c))
             ]
             if len(rivals) < 3:
                 return None

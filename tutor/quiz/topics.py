@@ -93,6 +93,7 @@ class Topic:
     cues: list[str] = field(default_factory=list)
     item_cues: dict[str, list[str]] = field(default_factory=dict)
     confusable: set[str] = field(default_factory=set)  # ids never offered beside this one
+    item_confusable: set[frozenset[str]] = field(default_factory=set)  # item pairs, likewise
     avoid: list[str] = field(default_factory=list)  # phrases that would make it a wrong key
 
     @property
@@ -171,6 +172,9 @@ def _load_topics(corpus_dir: Path) -> tuple[Topic, ...]:
                     str(k): _strings(v) for k, v in (meta.get("quiz_item_cues") or {}).items()
                 },
                 confusable=set(_strings(meta.get("quiz_confusable"))),
+                item_confusable={
+                    frozenset(_strings(pair)) for pair in meta.get("quiz_item_confusable") or []
+                },
                 avoid=[a.lower() for a in _strings(meta.get("quiz_avoid"))],
             )
         )

@@ -179,8 +179,7 @@ class Validator:
         if _one_passage_for_two(french):
             reasons.append("distractor_supported")
         choices = self.choices(french)
-        ids = {c.topic for c in choices if not c.item and c.topic}
-        if any(self.topics[i].confusable & ids for i in ids if i in self.topics):
+        if _confusable(self.topics.get(french.topic), choices, french.keys, self.topics):
             reasons.append("confusable_options")
         if any(_names(french.stem, choices[i]) for i in french.keys):
             reasons.append("answer_given_away")
@@ -221,8 +220,7 @@ class Validator:
             key, rival = self.cue_scores(q, choices, vec)
             if key < CUE_MIN or rival > key - CUE_MARGIN:
                 reasons.append("cue_missing")
-        ids = {c.topic for c in choices if not c.item and c.topic}
-        if any(self.topics[i].confusable & ids for i in ids if i in self.topics):
+        if _confusable(self.topics.get(q.topic), choices, q.keys, self.topics):
             reasons.append("confusable_options")
         scenario = " ".join(f"{q.scenario} {q.prompt}".lower().split())
         for i in q.keys:
@@ -325,6 +323,24 @@ _GENERIC = {
     "detection",
     "techniques",
 }
+
+
+def _confusable(
+    own: Topic | None, choices: list[Choice], keys: list[int], topics: dict[str, Topic]
+) -> bool:
+    """A key beside an option the notes say a learner could not tell it from (quiz_confusable
+    between notes, quiz_item_confusable between items of one note); two such distractors
+    together are harmless."""
+    for i in keys:
+        key = choices[i]
+        others = [c for j, c in enumerate(choices) if j != i]
+        if key.item:
+            pairs = own.item_confusable if own is not None else set()
+            if any(frozenset((key.name, c.name)) in pairs for c in others):
+                return True
+        elif key.topic in topics and topics[key.topic].confusable & {c.topic for c in others}:
+            return True
+    return False
 
 
 def _names(stem: str, choice: Choice) -> bool:
