@@ -452,6 +452,20 @@ def test_key_quote_names_the_key_and_skips_case_studies():
         quote
         == "SageMaker Ground Truth runs labeling jobs with a private workforce of your own staff."
     )
+    # A "This … scenario tests" line, or a definition of another option, never explains a key.
+    passage = (
+        "This Random Cut Forest scenario tests anomaly scores on unlabeled streaming data. "
+        "SageMaker RCF gives every unlabeled record an anomaly score from a forest of random "
+        "trees. K-Means: clusters unlabeled records; the distance to a centroid is not an "
+        "anomaly score."
+    )
+    quote = why_key(
+        passage,
+        "A bank needs an anomaly score for every unlabeled record.",
+        "SageMaker Random Cut Forest",
+        ("SageMaker Random Cut Forest", "SageMaker K-Means algorithm", "SageMaker PCA algorithm"),
+    )
+    assert quote.startswith("SageMaker RCF gives every unlabeled record"), quote
 
 
 # -- curated cues: the notes say what singles each answer out -----------------------------------

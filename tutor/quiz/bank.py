@@ -463,7 +463,7 @@ def requote_keys(q: Question, source: Question | None = None) -> bool:
     for i in q.keys:
         o = q.options[i]
         passage = q.citations[o.cite - 1]["text"]
-        fact = why_key(passage, scenario, o.text)
+        fact = why_key(passage, scenario, o.text, tuple(x.text for x in q.options))
         text = RIGHT_ANSWER.get(q.lang, RIGHT_ANSWER["en"]).format(fact=fact)
         if text != o.explanation:
             o.explanation = text

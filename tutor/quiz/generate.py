@@ -174,12 +174,13 @@ def quoted_fact(explanation: str) -> str:
     return explanation
 
 
-def why_key(passage: str, scenario: str, name: str = "") -> str:
+def why_key(passage: str, scenario: str, name: str = "", others: tuple[str, ...] = ()) -> str:
     """The passage sentence that names the key and shares the most words with the scenario
     (the scenario was written from this passage), plus the next one when it is short: a
     quote, so it cannot state anything the notes do not. Sentences that tell a case study or
     argue for another option ("Choose it only when…") are passed over."""
     from tutor.quiz.evidence import mentions
+    from tutor.quiz.topics import Choice
     from tutor.retrieval import split_sentences
     from tutor.retrieval import tokenize as words
 
@@ -187,12 +188,21 @@ def why_key(passage: str, scenario: str, name: str = "") -> str:
     if not sentences:
         return passage.strip()
     asked = set(words(scenario))
+    core = Choice(name, "").core if name else ""
+
+    def about_another(s: str) -> bool:
+        """A definition-list line about another option ("K-Means: clusters data; …")."""
+        head = re.match(r"^([A-Z][\w\- ]{1,40}):\s", s)
+        return bool(head) and any(
+            mentions(head.group(1), Choice(o, "").core) for o in others if o != name
+        )
 
     def rank(i: int) -> tuple:
         s = sentences[i]
         return (
             not _OFF_TOPIC.search(s),
-            bool(name) and mentions(s, name),
+            not about_another(s),
+            bool(name) and (mentions(s, name) or (bool(core) and mentions(s, core))),
             len(asked & set(words(s))),
             -i,
         )
@@ -206,8 +216,9 @@ def why_key(passage: str, scenario: str, name: str = "") -> str:
 
 # Sentences of a note that make poor explanations of its own key.
 _OFF_TOPIC = re.compile(
-    r"\b(choose it only when|right answer|this scenario|the answer is|why the others)\b"
-    r"|^(?:a|an)\s+[a-z-]+(?:\s+[a-z-]+)?\s+(?:company|team|hospital|bank|retailer|startup)\b",
+    r"\b(choose it only when|right answer|this (?:[\w-]+ ){0,5}scenario|the answer is|why the others)\b"
+    r"|^(?:a|an)\s+[a-z-]+(?:\s+[a-z-]+)?\s+(?:company|team|hospital|bank|retailer|startup)\b"
+    r"|^(?:a|an)\s+(?:[\w-]+\s+){0,3}(?:wants|needs|must|predicts|trains|runs|is building)\b",
     re.I,
 )
 
@@ -231,7 +242,12 @@ def generate(llm, draft: Draft, temperature: float = 0.6, max_tokens: int = 200)
         if correct:
             lead = RIGHT_ANSWER.get(draft.lang, RIGHT_ANSWER["en"])
             explanation = lead.format(
-                fact=why_key(passage.text, f"{scenario} {draft.cue}", choice.name)
+                fact=why_key(
+                    passage.text,
+                    f"{scenario} {draft.cue}",
+                    choice.name,
+                    tuple(c.name for c, _, _ in opts),
+                )
             )
         else:
             lead = NOT_THE_ANSWER.get(draft.lang, NOT_THE_ANSWER["en"])
