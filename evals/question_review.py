@@ -124,6 +124,8 @@ def calibrate() -> None:
     files = [*sorted((ROOT / "evals" / "question-reviews").glob("*.jsonl")), VERDICTS]
     verdicts: dict[str, str] = {}
     for f in files:
+        if not f.exists():  # no official review yet
+            continue
         for line in f.read_text().splitlines():
             if line.strip():
                 r = json.loads(line)

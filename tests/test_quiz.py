@@ -122,6 +122,9 @@ def test_a_name_listing_alternatives_is_given_away_by_any_of_them():
     assert _names("A small dataset with a clear margin. The best technique is SVM.", svm)
     assert _names("Each email is scored with Naive Bayes on word counts.", svm)
     assert not _names("A small dataset with a clear margin between two classes.", svm)
+    retraining = Choice("Retraining", "data-concept-drift", item=True)
+    assert _names("A pipeline retrains the model after confirmed drift.", retraining)
+    assert not _names("A pipeline trains the model again after confirmed drift.", retraining)
 
 
 def test_invented_name_rule(builder, good):
@@ -167,6 +170,9 @@ def test_wrong_language_and_bad_translation_rules(builder, good):
     q = copy.deepcopy(good)
     q.lang = "fr"
     assert _reasons(builder, q) == ["wrong_language"]
+    q = copy.deepcopy(good)
+    q.prompt = "Quel service de données AWS l'équipe devrait-elle utiliser ?"
+    assert _reasons(builder, q) == ["wrong_language"]  # the question line alone is French
     fr = copy.deepcopy(good)
     fr.lang = "fr"
     fr.scenario = (

@@ -36,6 +36,7 @@ class Glossary:
     def load(cls, corpus_dir: Path) -> Glossary:
         pairs: dict[str, str] = {}
         french: dict[str, list[str]] = {}
+        names: dict[str, list[str]] = {}
         for path in sorted(corpus_dir.glob("glossary*.md")):
             for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
                 m = _ENTRY.match(line)
@@ -47,11 +48,14 @@ class Glossary:
                     if len(key) >= 3:
                         pairs.setdefault(key, m.group("en").strip().rstrip("."))
                 for en in re.split(r"\s*/\s*", m.group("en").strip().rstrip(".")):
+                    names.setdefault(fold(en.strip()), []).extend(f for f in frs if f)
                     # Only terms of several words: a single word is often rendered by a verb
                     # or a synonym the glossary does not list ("forecasting" → "prévoir").
                     if " " in en.strip():
                         french.setdefault(en.strip().lower(), []).extend(f for f in frs if f)
-        return cls(pairs, french)
+        glossary = cls(pairs, french)
+        glossary._names = names
+        return glossary
 
     def __len__(self) -> int:
         return len(self._pairs)
@@ -79,6 +83,16 @@ class Glossary:
                 text = text.replace(needle, " | ")
                 found.append((en, frs))
         return found
+
+    def names_in_french(self, name: str, french: str) -> bool:
+        """The French text says the glossary's French for this English name ('réentraîne'
+        for the answer 'Retraining'): a French stem can give an answer away in French."""
+        words = re.sub(r"[^a-z0-9]+", " ", fold(french)).split()
+        for term in getattr(self, "_names", {}).get(fold(name.strip()), []):
+            wanted = [w for w in re.sub(r"[^a-z0-9]+", " ", fold(term)).split() if w not in _GLUE]
+            if wanted and all(any(x.startswith(w[:7]) for x in words) for w in wanted):
+                return True
+        return False
 
     def missing_in_french(self, english: str, french: str) -> list[str]:
         """English glossary terms of a question that its French version renders neither with

@@ -40,7 +40,9 @@ GROUP_KIND = {
     "sagemaker": ("SageMaker capability", "fonctionnalité de SageMaker"),
     "operations": ("AWS service", "service AWS"),
     "practices": ("practice", "pratique"),
-    "compute": ("compute option", "option de calcul"),
+    # Not "compute option": the group holds a registry (ECR) too, and a review found
+    # "Which compute service…" keyed to ECR.
+    "compute": ("AWS service", "service AWS"),
     "concepts": ("technique", "technique"),
 }
 GROUP_OF = {"deployment": "sagemaker", "evaluation": "concepts"}

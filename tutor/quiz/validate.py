@@ -4,7 +4,9 @@ Rules: the schema holds; exactly the declared number of keys; the stem does not 
 no invented AWS product names; the key's explanation is supported by its cited passage and the
 stem matches the key's own material; no distractor's material matches the stem as well as the
 key's does; the question is not a near-duplicate of one already accepted; the stem does not
-paste a passage; the options are not broad practice themes.
+paste a passage; the options are not broad practice themes; the stem states one of the key's
+curated cues clearly better than any distractor's; no option is one the notes call
+confusable with the key; the stem holds none of the key's "avoid" phrases.
 """
 
 from __future__ import annotations
@@ -106,7 +108,9 @@ class Validator:
         stem = q.stem
         from tutor.language import detect_language
 
-        if detect_language(stem) != q.lang:
+        # The question line on its own too: a review found an English scenario followed by
+        # "Quel technique devrait le company utiliser ?".
+        if detect_language(stem) != q.lang or detect_language(q.prompt) != q.lang:
             return Verdict(False, ["wrong_language"])
         choices = self.choices(q)
         keys = [choices[i] for i in q.keys]
@@ -172,7 +176,7 @@ class Validator:
         reasons = self._schema(french)
         if reasons:
             return Verdict(False, reasons)
-        if detect_language(french.stem) != "fr":
+        if detect_language(french.stem) != "fr" or detect_language(french.prompt) != "fr":
             return Verdict(False, ["wrong_language"])
         if french.level == "note" and self._vague(french):
             return Verdict(False, ["vague_options"])
@@ -181,7 +185,12 @@ class Validator:
         choices = self.choices(french)
         if _confusable(self.topics.get(french.topic), choices, french.keys, self.topics):
             reasons.append("confusable_options")
-        if any(_names(french.stem, choices[i]) for i in french.keys):
+        if any(
+            _names(french.stem, choices[i])
+            or self.glossary.names_in_french(choices[i].name, french.stem)
+            or self.glossary.names_in_french(choices[i].core, french.stem)
+            for i in french.keys
+        ):
             reasons.append("answer_given_away")
         if self._invented(french.stem):
             reasons.append("invented_name")
@@ -355,6 +364,11 @@ def _names(stem: str, choice: Choice) -> bool:
     if len(core) >= 3 and re.search(rf"\b{re.escape(core)}\b", text):
         return True
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9-]{2,}", core) if w not in _GENERIC]
+    if len(core.split()) == 1 and len(words) == 1 and len(words[0]) >= 6:
+        # Another form of a one-word name gives it away as well: "retrains" for Retraining,
+        # "personalized" for Personalize, "pipeline" for Pipelines.
+        stem = words[0][: max(5, len(words[0]) - 3)]
+        return bool(re.search(rf"\b{re.escape(stem)}", text))
     return bool(words) and all(re.search(rf"\b{re.escape(w)}\b", text) for w in words)
 
 
