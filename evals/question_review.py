@@ -3,6 +3,7 @@
     python evals/question_review.py sample --n 50 --seed 7   # writes evals/question-review-sheet.md
     python evals/question_review.py summary                  # reads evals/question-review.jsonl
     python evals/question_review.py calibrate                # today's rules vs every past verdict
+    python evals/question_review.py drop-wrong               # remove what a review judged wrong
 
 The sheet shows each sampled question with its key, every option's explanation and the full
 passage the key cites, so a reviewer can judge "is the key correct and unambiguous?" by reading.
@@ -158,6 +159,31 @@ def calibrate() -> None:
         print(f"{verdict}: {dict(c)}")
 
 
+def drop_wrong() -> None:
+    """Take every question a review judged wrong out of the bank, with its translations and
+    the English question it translates: a reader found the fault, so no learner should meet
+    it. Ambiguous ones stay (a second reader may disagree)."""
+    from tutor.quiz.bank import rewrite_bank
+
+    path = ROOT / "index" / "question-bank.jsonl"
+    bank = load_bank(path)
+    files = [*sorted((ROOT / "evals" / "question-reviews").glob("*.jsonl")), VERDICTS]
+    wrong: set[str] = set()
+    for f in files:
+        if f.exists():
+            for line in f.read_text().splitlines():
+                if line.strip() and json.loads(line)["verdict"] == "wrong":
+                    wrong.add(json.loads(line)["id"])
+    linked = {q.translated_from for q in bank if q.id in wrong and q.translated_from}
+    drop = wrong | linked
+    drop |= {q.id for q in bank if q.translated_from in drop}
+    keep = [q for q in bank if q.id not in drop]
+    rewrite_bank(path, keep)
+    print(
+        f"dropped {len(bank) - len(keep)} questions judged wrong (or their twins); {len(keep)} left"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -168,11 +194,14 @@ def main() -> None:
     s.add_argument("--sheet", type=Path, default=SHEET, help="where to write the sheet")
     sub.add_parser("summary")
     sub.add_parser("calibrate")
+    sub.add_parser("drop-wrong")
     args = ap.parse_args()
     if args.cmd == "sample":
         sample(args.n, args.seed, args.new_since, args.sheet)
     elif args.cmd == "calibrate":
         calibrate()
+    elif args.cmd == "drop-wrong":
+        drop_wrong()
     else:
         summary()
 
