@@ -83,6 +83,18 @@ def summary() -> None:
             print(f"  {r['id']}: {r['verdict']} — {r['reason']}")
 
 
+def all_verdicts() -> list[dict]:
+    """Every verdict of every review, oldest review first (the official one last)."""
+    files = [*sorted((ROOT / "evals" / "question-reviews").glob("*.jsonl")), VERDICTS]
+    return [
+        json.loads(line)
+        for f in files
+        if f.exists()  # no official review yet
+        for line in f.read_text().splitlines()
+        if line.strip()
+    ]
+
+
 def reviewed_questions() -> dict[str, object]:
     """Every question a review has judged: from today's bank or, when it has since been
     dropped, from the bank as committed in git history."""
@@ -122,15 +134,8 @@ def calibrate() -> None:
     from tutor.quiz.bank import BankBuilder
 
     questions = reviewed_questions()
-    files = [*sorted((ROOT / "evals" / "question-reviews").glob("*.jsonl")), VERDICTS]
-    verdicts: dict[str, str] = {}
-    for f in files:
-        if not f.exists():  # no official review yet
-            continue
-        for line in f.read_text().splitlines():
-            if line.strip():
-                r = json.loads(line)
-                verdicts[r["id"]] = r["verdict"]  # the latest review of a question wins
+    # The latest review of a question wins.
+    verdicts = {r["id"]: r["verdict"] for r in all_verdicts()}
     builder = BankBuilder(Settings.from_env(), llm=None)
     v = builder.validator
     table: dict[str, Counter] = {}
@@ -167,13 +172,7 @@ def drop_wrong() -> None:
 
     path = ROOT / "index" / "question-bank.jsonl"
     bank = load_bank(path)
-    files = [*sorted((ROOT / "evals" / "question-reviews").glob("*.jsonl")), VERDICTS]
-    wrong: set[str] = set()
-    for f in files:
-        if f.exists():
-            for line in f.read_text().splitlines():
-                if line.strip() and json.loads(line)["verdict"] == "wrong":
-                    wrong.add(json.loads(line)["id"])
+    wrong = {r["id"] for r in all_verdicts() if r["verdict"] == "wrong"}
     linked = {q.translated_from for q in bank if q.id in wrong and q.translated_from}
     drop = wrong | linked
     drop |= {q.id for q in bank if q.translated_from in drop}

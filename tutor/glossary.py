@@ -14,10 +14,28 @@ from tutor.language import fold
 _GLUE = {"de", "des", "du", "d", "la", "le", "les", "l", "a", "au", "aux", "en", "un", "une"}
 
 
-def _normalize(text: str) -> str:
+def _folded_words(text: str) -> list[str]:
+    return re.sub(r"[^a-z0-9]+", " ", fold(text)).split()
+
+
+def _content_words(text: str) -> list[str]:
     """Folded words without articles, so 'étiquetage de données' meets 'étiquetage des données'."""
-    words = re.sub(r"[^a-z0-9]+", " ", fold(text)).split()
-    return " " + " ".join(w for w in words if w not in _GLUE) + " "
+    return [w for w in _folded_words(text) if w not in _GLUE]
+
+
+def _normalize(text: str) -> str:
+    return " " + " ".join(_content_words(text)) + " "
+
+
+def _said(term: str, words: list[str], stem: int | None = None) -> bool:
+    """Every content word of a term starts a word of the text: a loose match on word stems,
+    so plurals, agreement and verb forms still count. A stem is the word's first `stem`
+    letters, or all but its last two (at least four) when `stem` is None."""
+    wanted = _content_words(term)
+    return bool(wanted) and all(
+        any(x.startswith(w[:stem] if stem else w[: max(4, len(w) - 2)]) for x in words)
+        for w in wanted
+    )
 
 
 # Glossary lines look like: - **dérive des données** — data drift: explication…
@@ -25,12 +43,19 @@ _ENTRY = re.compile(r"^\s*[-*]\s+\*\*(?P<fr>[^*]+)\*\*\s*[—–:-]+\s*(?P<en>[^
 
 
 class Glossary:
-    def __init__(self, pairs: dict[str, str], french: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        pairs: dict[str, str],
+        french: dict[str, list[str]] | None = None,
+        names: dict[str, list[str]] | None = None,
+    ) -> None:
         # Longest French terms first so "point de terminaison" wins over "point".
         self._pairs = sorted(pairs.items(), key=lambda kv: -len(kv[0]))
         # English term → the French terms the glossary gives for it (as written), longest
         # English first: what a translation of an English question should say.
         self._french = sorted((french or {}).items(), key=lambda kv: -len(kv[0]))
+        # Every English term, folded, → its French terms: how a French stem can name an answer.
+        self._names = names or {}
 
     @classmethod
     def load(cls, corpus_dir: Path) -> Glossary:
@@ -53,9 +78,7 @@ class Glossary:
                     # or a synonym the glossary does not list ("forecasting" → "prévoir").
                     if " " in en.strip():
                         french.setdefault(en.strip().lower(), []).extend(f for f in frs if f)
-        glossary = cls(pairs, french)
-        glossary._names = names
-        return glossary
+        return cls(pairs, french, names)
 
     def __len__(self) -> int:
         return len(self._pairs)
@@ -87,26 +110,18 @@ class Glossary:
     def names_in_french(self, name: str, french: str) -> bool:
         """The French text says the glossary's French for this English name ('réentraîne'
         for the answer 'Retraining'): a French stem can give an answer away in French."""
-        words = re.sub(r"[^a-z0-9]+", " ", fold(french)).split()
-        for term in getattr(self, "_names", {}).get(fold(name.strip()), []):
-            wanted = [w for w in re.sub(r"[^a-z0-9]+", " ", fold(term)).split() if w not in _GLUE]
-            if wanted and all(any(x.startswith(w[:7]) for x in words) for w in wanted):
-                return True
-        return False
+        words = _folded_words(french)
+        return any(_said(term, words, 7) for term in self._names.get(fold(name.strip()), []))
 
     def missing_in_french(self, english: str, french: str) -> list[str]:
         """English glossary terms of a question that its French version renders neither with
         a glossary term nor by keeping the English ('chute des clients' for churn)."""
-        words = re.sub(r"[^a-z0-9]+", " ", fold(french)).split()
-
-        def said(term: str) -> bool:
-            wanted = [w for w in re.sub(r"[^a-z0-9]+", " ", fold(term)).split() if w not in _GLUE]
-            # A loose match on word stems, so plurals and agreement still count.
-            return bool(wanted) and all(
-                any(x.startswith(w[: max(4, len(w) - 2)]) for x in words) for w in wanted
-            )
-
-        return [en for en, frs in self.french_terms(english) if not any(map(said, [en, *frs]))]
+        words = _folded_words(french)
+        return [
+            en
+            for en, frs in self.french_terms(english)
+            if not any(_said(term, words) for term in [en, *frs])
+        ]
 
     def expand(self, text: str) -> str:
         extra = self.translations(text)

@@ -29,11 +29,11 @@ class Passage:
         }
 
 
-# Sentences that announce an answer ("Right answer: …", "Why the others are wrong") belong to
-# the notes' worked scenarios: quoted as a distractor's fact they would contradict the key.
 # Two cues this close state the same need (all-MiniLM cosine; paraphrases sit above 0.75).
 CUE_CLASH = 0.75
 
+# Sentences that announce an answer ("Right answer: …", "Why the others are wrong") belong to
+# the notes' worked scenarios: quoted as a distractor's fact they would contradict the key.
 _ANSWER_TALK = re.compile(r"\b(right answer|the answer is|why the (others|alternatives))\b", re.I)
 
 
