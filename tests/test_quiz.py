@@ -218,6 +218,39 @@ def test_french_twin_keeps_the_glossary_terms(builder, good):
     assert "bad_translation" not in builder.validator.check_translation(english, fr).reasons
 
 
+def test_french_twin_keeps_numbers_needs_and_negations(builder, good):
+    """Fluent French that flips the need ('le plus cher' for 'cheapest'), drops a number or a
+    negation, or turns a baseline into a database is a bad translation."""
+    english = copy.deepcopy(good)
+    english.scenario = (
+        "A mobile game streams clickstream events. The team wants them in Amazon S3 as Parquet "
+        "every 5 minutes at the lowest cost, without managing servers."
+    )
+    fr = copy.deepcopy(good)
+    fr.lang = "fr"
+    fr.prompt = "Quel service de données AWS l'équipe doit-elle utiliser ?"
+    faithful = (
+        "Un jeu mobile envoie un flux continu de clics. L'équipe veut les écrire dans Amazon S3 "
+        "en fichiers Parquet toutes les 5 minutes au coût le plus bas, sans gérer de serveurs."
+    )
+    fr.scenario = faithful
+    assert "bad_translation" not in builder.validator.check_translation(english, fr).reasons
+    for wrong, old in (
+        ("au coût le plus bas", "de la façon la plus chère"),  # flipped need
+        ("toutes les 5 minutes", "régulièrement"),  # number lost
+        ("sans gérer de serveurs", "en gérant des serveurs"),  # negation lost
+    ):
+        fr.scenario = faithful.replace(wrong, old)
+        assert fr.scenario != faithful
+        reasons = builder.validator.check_translation(english, fr).reasons
+        assert "bad_translation" in reasons, old
+    english.scenario += " It also wants a simple baseline first."
+    fr.scenario = faithful + " Elle veut aussi une base de données simple d'abord."
+    assert "bad_translation" in builder.validator.check_translation(english, fr).reasons
+    fr.scenario = faithful + " Elle veut aussi un modèle de référence simple d'abord."
+    assert "bad_translation" not in builder.validator.check_translation(english, fr).reasons
+
+
 # -- grading and progress ---------------------------------------------------------------------
 def _practice(tmp_path, full_settings, questions):
     from dataclasses import replace

@@ -383,6 +383,7 @@ def revalidate(builder: BankBuilder, questions: list[Question]) -> dict[str, lis
     """
     failures: dict[str, list[str]] = {}
     twins: set[str] = set()
+    by_id = {q.id: q for q in questions}
     for q in questions:
         if q.translated_from:  # two shards may have translated the same English question
             if q.translated_from in twins:
@@ -392,7 +393,7 @@ def revalidate(builder: BankBuilder, questions: list[Question]) -> dict[str, lis
         if q.lang == "en":
             verdict = builder.validator.check(q)
         else:
-            verdict = builder.validator.check_translation(q, q)
+            verdict = builder.validator.check_translation(by_id.get(q.translated_from, q), q)
         if not verdict.ok:
             failures[q.id] = verdict.reasons
     for q in questions:  # a French twin goes with the English question it translates

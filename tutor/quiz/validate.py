@@ -198,6 +198,8 @@ class Validator:
             reasons.append("bad_translation")
         elif self.glossary.missing_in_french(original.stem, french.stem):
             reasons.append("bad_translation")  # a glossary term lost ("temps série")
+        elif original.lang == "en" and _meaning_lost(original.stem, french.stem):
+            reasons.append("bad_translation")  # "le plus cher" for "cheapest"
         vecs = self.embedder.embed([self.glossary.expand(french.stem), original.stem])
         if float(vecs[0] @ vecs[1]) < TRANSLATION_COSINE and "bad_translation" not in reasons:
             reasons.append("bad_translation")
@@ -393,6 +395,50 @@ def _french_slips(text: str, names: list[str]) -> bool:
     text = re.sub(r"\b(?:Amazon|AWS|SageMaker)(?:\s+[A-Z][\w-]*)*", " ", text)
     checks = (_NO_ELISION, _WRONG_GENDER, _SI_IL, _ENGLISH)
     return any(c.search(text) for c in checks)
+
+
+# Meaning a small model's translation drops or flips while staying fluent and close in
+# embedding space (the review found "le plus cher" for "cheapest" and "base de données" for
+# "baseline"): each English need must keep a French wording, and French must not state what
+# the English never said. Hand-written because no French-English NLI model ships offline.
+_KEPT_IN_FRENCH = (
+    (  # the cheapest / lowest cost
+        r"\bcheap|\blow(?:est|er)?[- ]cost|\bleast expensive|\bcost[- ]effective"
+        r"|\bminimi[sz]\w* (?:the )?(?:\w+ )?cost|\b(?:reduce|cut|lower)\w* (?:the )?(?:\w+ )?"
+        r"(?:cost|spend|bill)",
+        r"moins ch[eè]re?s?|moins co[uû]t|moindre co[uû]t|co[uû]ts? (?:le plus |plus )?"
+        r"(?:bas|faible|r[ée]duit)|[ée]conom|r[ée]dui\w* (?:les |le |ses |leurs? )?"
+        r"(?:co[uû]t|d[ée]pense|facture)|minimi\w* (?:les |le )?(?:co[uû]t|d[ée]pense)"
+        r"|rentable|bon march[ée]|[àa] moindre",
+    ),
+    (  # a negation: without, no, not, never
+        r"\bwithout\b|\bno\b|\bnot\b|n't\b|\bnever\b|\bnone\b|\bnor\b",
+        r"\bsans\b|\baucune?\b|\bpas\b|\bjamais\b|\bni\b|\bnon\b|\bplus de\b|\bnul",
+    ),
+    (  # a baseline is a reference point, not a database
+        r"\bbaselines?\b",
+        r"r[ée]f[ée]rence|\bde base\b|\bbaselines?\b|point de d[ée]part",
+    ),
+)
+_NOT_SAID_IN_ENGLISH = (
+    (r"\bplus ch[eè]re?s?\b|\bplus co[uû]teu", r"\bexpensive|\bcostl|\bpremium"),
+    (r"\bbases? de donn[ée]es\b", r"\bdata ?bases?\b|\bdb\b|\bwarehouse|\bdata stores?\b"),
+)
+
+
+def _numbers(text: str) -> set[str]:
+    text = re.sub(r"(?<=\d)[\u202f\u00a0 ,](?=\d{3}\b)", "", text)  # 2,000 / 2 000
+    return {n.replace(",", ".") for n in re.findall(r"\d+(?:[.,]\d+)?", text)}
+
+
+def _meaning_lost(english: str, french: str) -> bool:
+    """The French stem dropped a number, a need or a negation, or says what English didn't."""
+    en, fr = english.lower(), french.lower()
+    if _numbers(en) - _numbers(fr):
+        return True
+    if any(re.search(e, en) and not re.search(f, fr) for e, f in _KEPT_IN_FRENCH):
+        return True
+    return any(re.search(f, fr) and not re.search(e, en) for f, e in _NOT_SAID_IN_ENGLISH)
 
 
 def _one_passage_for_two(q: Question) -> bool:
