@@ -3,7 +3,8 @@
     python evals/question_review.py sample --n 50 --seed 7   # writes evals/question-review-sheet.md
     python evals/question_review.py summary                  # reads evals/question-review.jsonl
     python evals/question_review.py calibrate                # today's rules vs every past verdict
-    python evals/question_review.py drop-wrong               # remove what a review judged wrong
+    python evals/question_review.py drop-flagged             # remove what a review flagged
+    python evals/question_review.py sheets --out-dir DIR     # the whole bank, to read it all
 
 The sheet shows each sampled question with its key, every option's explanation and the full
 passage the key cites, so a reviewer can judge "is the key correct and unambiguous?" by reading.
@@ -45,10 +46,13 @@ def sample(n: int, seed: int, new_since: Path | None = None, sheet: Path = SHEET
         k = round(n * len(qs) / len(bank))
         picked += rng.sample(qs, min(k, len(qs)))
     picked = picked[:n]
-    lines = [
-        f"# Question review sheet ({len(picked)} of {len(bank)} bank questions, seed {seed})",
-        "",
-    ]
+    title = f"Question review sheet ({len(picked)} of {len(bank)} bank questions, seed {seed})"
+    write_sheet(picked, title, sheet)
+
+
+def write_sheet(picked: list, title: str, sheet: Path) -> None:
+    """Each question beside its options' explanations and the passage its key cites."""
+    lines = [f"# {title}", ""]
     for i, q in enumerate(picked, 1):
         lines += [
             f"## {i}. `{q.id}` ({q.lang}, domain {q.domain}, {q.level}, choose {q.choose})",
@@ -74,6 +78,22 @@ def sample(n: int, seed: int, new_since: Path | None = None, sheet: Path = SHEET
     print(f"wrote {sheet} ({len(picked)} questions)")
 
 
+def sheets(parts: int, bank_file: Path, out_dir: Path, new_since: Path | None) -> None:
+    """The whole bank (or what it gained since an older bank file) split into sheets, for an
+    editorial read of every question before it ships."""
+    bank = load_bank(bank_file)
+    if new_since is not None:
+        old = {q.id for q in load_bank(new_since)}
+        bank = [q for q in bank if q.id not in old]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    size = -(-len(bank) // parts)
+    for k in range(parts):
+        chunk = bank[k * size : (k + 1) * size]
+        if chunk:
+            path = out_dir / f"part{k + 1}-sheet.md"
+            write_sheet(chunk, f"Editorial sheet, part {k + 1} of {parts}", path)
+
+
 def summary() -> None:
     rows = [json.loads(line) for line in VERDICTS.read_text().splitlines() if line.strip()]
     counts = Counter(r["verdict"] for r in rows)
@@ -85,7 +105,7 @@ def summary() -> None:
 
 def all_verdicts() -> list[dict]:
     """Every verdict of every review, oldest review first (the official one last)."""
-    files = [*sorted((ROOT / "evals" / "question-reviews").glob("*.jsonl")), VERDICTS]
+    files = [*sorted((ROOT / "evals" / "question-reviews").glob("**/*.jsonl")), VERDICTS]
     return [
         json.loads(line)
         for f in files
@@ -164,22 +184,23 @@ def calibrate() -> None:
         print(f"{verdict}: {dict(c)}")
 
 
-def drop_wrong() -> None:
-    """Take every question a review judged wrong out of the bank, with its translations and
-    the English question it translates: a reader found the fault, so no learner should meet
-    it. Ambiguous ones stay (a second reader may disagree)."""
+def drop_flagged() -> None:
+    """Take every question any review judged wrong or ambiguous out of the bank, with its
+    translations and the English question it translates: a reader found the fault (an
+    ambiguous key costs a learner as much as a wrong one), so no learner should meet it."""
     from tutor.quiz.bank import rewrite_bank
 
     path = ROOT / "index" / "question-bank.jsonl"
     bank = load_bank(path)
-    wrong = {r["id"] for r in all_verdicts() if r["verdict"] == "wrong"}
-    linked = {q.translated_from for q in bank if q.id in wrong and q.translated_from}
-    drop = wrong | linked
+    flagged = {r["id"] for r in all_verdicts() if r["verdict"] in ("wrong", "ambiguous")}
+    linked = {q.translated_from for q in bank if q.id in flagged and q.translated_from}
+    drop = flagged | linked
     drop |= {q.id for q in bank if q.translated_from in drop}
     keep = [q for q in bank if q.id not in drop]
     rewrite_bank(path, keep)
     print(
-        f"dropped {len(bank) - len(keep)} questions judged wrong (or their twins); {len(keep)} left"
+        f"dropped {len(bank) - len(keep)} questions a review flagged (or their twins); "
+        f"{len(keep)} left"
     )
 
 
@@ -191,16 +212,23 @@ def main() -> None:
     s.add_argument("--seed", type=int, default=7)
     s.add_argument("--new-since", type=Path, help="only questions not in this older bank file")
     s.add_argument("--sheet", type=Path, default=SHEET, help="where to write the sheet")
+    e = sub.add_parser("sheets")
+    e.add_argument("--parts", type=int, default=8)
+    e.add_argument("--bank", type=Path, default=ROOT / "index" / "question-bank.jsonl")
+    e.add_argument("--out-dir", type=Path, required=True)
+    e.add_argument("--new-since", type=Path, help="only questions not in this older bank file")
     sub.add_parser("summary")
     sub.add_parser("calibrate")
-    sub.add_parser("drop-wrong")
+    sub.add_parser("drop-flagged")
     args = ap.parse_args()
     if args.cmd == "sample":
         sample(args.n, args.seed, args.new_since, args.sheet)
+    elif args.cmd == "sheets":
+        sheets(args.parts, args.bank, args.out_dir, args.new_since)
     elif args.cmd == "calibrate":
         calibrate()
-    elif args.cmd == "drop-wrong":
-        drop_wrong()
+    elif args.cmd == "drop-flagged":
+        drop_flagged()
     else:
         summary()
 

@@ -125,6 +125,24 @@ def test_a_name_listing_alternatives_is_given_away_by_any_of_them():
     retraining = Choice("Retraining", "data-concept-drift", item=True)
     assert _names("A pipeline retrains the model after confirmed drift.", retraining)
     assert not _names("A pipeline trains the model again after confirmed drift.", retraining)
+    assert _names("A pipeline automatically re-trains the model after drift.", retraining)
+
+
+def test_a_name_is_given_away_in_another_order_form_or_case():
+    """Reviews found 'stop training early' for Early stopping, 'scale automatically' for
+    endpoint auto scaling and 'secure transport' for aws:SecureTransport."""
+    from tutor.quiz.topics import Choice
+    from tutor.quiz.validate import _names
+
+    early = Choice("Early stopping", "overfitting-underfitting", item=True)
+    assert _names("How can the company stop training early when validation loss rises?", early)
+    assert not _names("Validation loss rises after epoch 15 while training loss falls.", early)
+    scaling = Choice("SageMaker endpoint auto scaling", "sagemaker-endpoint-autoscaling")
+    assert _names("It needs an endpoint that can scale automatically with traffic.", scaling)
+    assert not _names("Traffic doubles every evening and the endpoint is too slow.", scaling)
+    transport = Choice("aws:SecureTransport", "mlops-encryption", item=True)
+    assert _names("How can the company enforce secure transport to the bucket?", transport)
+    assert not _names("Only HTTPS requests may reach the bucket.", transport)
 
 
 def test_invented_name_rule(builder, good):

@@ -361,8 +361,8 @@ def _names(stem: str, choice: Choice) -> bool:
     parts = re.split(r",\s*|\s+or\s+", choice.core)
     if len(parts) > 1:
         return any(_names(stem, Choice(p, choice.topic, choice.item)) for p in parts if p)
-    core = choice.core.lower()
-    text = stem.lower()
+    core = _plain(choice.core)
+    text = _plain(stem)
     if len(core) >= 3 and re.search(rf"\b{re.escape(core)}\b", text):
         return True
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9-]{2,}", core) if w not in _GENERIC]
@@ -371,7 +371,28 @@ def _names(stem: str, choice: Choice) -> bool:
         # "personalized" for Personalize, "pipeline" for Pipelines.
         stem = words[0][: max(5, len(words[0]) - 3)]
         return bool(re.search(rf"\b{re.escape(stem)}", text))
-    return bool(words) and all(re.search(rf"\b{re.escape(w)}\b", text) for w in words)
+    # Every word of a longer name, in any order and form, does too: "stop training early"
+    # for Early stopping, "scale automatically" for endpoint auto scaling.
+    return bool(words) and all(re.search(rf"\b{re.escape(_word_stem(w))}", text) for w in words)
+
+
+def _plain(text: str) -> str:
+    """Lower case with CamelCase split and in-word hyphens dropped, so "re-trains" reads as
+    "retrains" and "aws:SecureTransport" as "aws:secure transport"."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", text)
+    return re.sub(r"(?<=[a-z])-(?=[a-z])", "", text.lower())
+
+
+def _word_stem(word: str) -> str:
+    """A crude English stem ("stopping" → "stop", "scaling" → "scal"): enough to match other
+    forms of a name's word by prefix. Hand-written: a stemmer library for one rule is too much."""
+    for suffix in ("ations", "ation", "ings", "ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    if len(word) > 4 and word[-1] == word[-2]:  # "stopp" → "stop"
+        word = word[:-1]
+    return word
 
 
 # Mechanical slips a small model makes in French, which a reader spots at once: a missing
