@@ -72,6 +72,31 @@ def test_generation_is_schema_constrained_with_the_real_small_model(builder):
     assert quote != key.explanation and quote in q.citations[key.cite - 1]["text"]
     verdict = builder.validator.check(q)  # whatever it wrote, validation decides
     assert verdict.ok or verdict.reasons
+    # The question line is written by code for the kind of answer, whatever the model wrote.
+    assert q.prompt.startswith("Which AWS data service should the ") and q.prompt.endswith(" use?")
+
+
+def test_a_french_slot_asks_in_english_first_and_translates_the_question_line(builder):
+    """A French slot's English draft carries English words for what it asks (a review found an
+    English question asking for a 'fonctionnalité de SageMaker'); its twin asks in French."""
+    from tutor.quiz.generate import build_prompt, generate, question_line, translate
+
+    draft = builder.draft(Slot("sagemaker-model-monitor", "fr", "note", 1, 1), 0)
+    assert draft is not None
+    assert (draft.kind, draft.kind_fr) == ("SageMaker capability", "fonctionnalité de SageMaker")
+    draft.lang = "en"  # as BankBuilder.attempt does: write and validate in English first
+    assert "asking which SageMaker capability" in build_prompt(draft)[-1]["content"]
+    english = generate(builder.llm, draft, max_tokens=300)
+    assert english.prompt.startswith("Which SageMaker capability should the ")
+    french = translate(builder.llm, english, kind=draft.kind_fr)
+    assert french.prompt == "Quelle fonctionnalité de SageMaker faut-il utiliser ?"
+    assert question_line("fonctionnalité ou paramètre AWS", "fr", 2) == (
+        "Quelle fonctionnalité ou quel paramètre AWS faut-il utiliser ? (Choisissez-en deux.)"
+    )
+    assert question_line("evaluation metric", "en", 1, "What should the data team use to score?")
+    assert question_line("technique", "en", 1, "Which one should the data team use now?") == (
+        "Which technique should the data team use?"
+    )
 
 
 def test_choose_two_draft_has_five_options_and_two_keys(builder):

@@ -200,7 +200,8 @@ class BankBuilder:
             topic=topic.id,
             domain=topic.domain,
             lang=slot.lang,
-            kind=topic.kind(slot.lang, slot.level),
+            kind=topic.kind("en", slot.level),
+            kind_fr=topic.kind("fr", slot.level),
             keys=keys,
             distractors=distractors,
             passages=passages,
@@ -234,7 +235,9 @@ class BankBuilder:
     def _french_twin(self, source: Question) -> tuple[Question | None, list[str]]:
         """Translate a validated English question and check the translation."""
         try:
-            fr = translate(self.llm, source, glossary=self.validator.glossary)
+            topic = self.topics.get(source.topic)
+            kind = topic.kind("fr", source.level) if topic else ""
+            fr = translate(self.llm, source, glossary=self.validator.glossary, kind=kind)
         except GenerationError:
             return None, ["schema"]
         verdict = self.validator.check_translation(source, fr)

@@ -86,7 +86,7 @@ class Draft:
     topic: str
     domain: int
     lang: str
-    kind: str
+    kind: str  # what the question asks for, in English ("SageMaker capability")
     keys: list[Choice]
     distractors: list[Choice]
     passages: list[Passage]  # one per key: what the scenario must come from
@@ -94,6 +94,7 @@ class Draft:
     level: str = "note"
     seed: int = 0
     cue: str = ""  # the curated need the scenario must state (Topic.cues)
+    kind_fr: str = ""  # the same in French, for a French prompt
 
     def arrange(self) -> list[tuple[Choice, bool, Passage]]:
         """Options in a shuffled but reproducible order, each with its supporting passage."""
@@ -141,7 +142,7 @@ def build_prompt(draft: Draft, passage_chars: int = 900) -> list[dict]:
         options="\n".join(f"{LETTERS[i]}) {c.name}" for i, (c, _, _) in enumerate(opts)),
         only=only,
         cores=", ".join(k.core for k in draft.keys),
-        kind=draft.kind,
+        kind=(draft.kind_fr or draft.kind) if lang == "fr" else draft.kind,
         choose_hint=choose_hint,
         need=need,
     )
@@ -223,6 +224,33 @@ _OFF_TOPIC = re.compile(
 )
 
 
+_FEMININE = {"fonctionnalité", "pratique", "technique", "métrique", "méthode", "option"}
+
+
+def question_line(kind: str, lang: str, choose: int = 1, written: str = "") -> str:
+    """The question line, written by code from the kind of answer the options are.
+
+    The reviews found the model's own question lines asking for the wrong kind ("Which AWS AI
+    service" for Batch Transform, "Which technique" for metrics), naming the answer ("to stop
+    training early", "pour gérer les clés d'encryption") or in the other language; the scenario
+    carries the need, so a fixed line loses nothing. The model's subject ("the team") is kept.
+    """
+    if lang == "fr":
+
+        def quel(phrase: str) -> str:
+            head = phrase.split()[0] if phrase.split() else ""
+            return ("Quelle " if head in _FEMININE else "Quel ") + phrase
+
+        asked = " ou ".join(
+            quel(part) if i == 0 else "q" + quel(part)[1:]
+            for i, part in enumerate(kind.split(" ou "))
+        )
+        return f"{asked} faut-il utiliser ?" + (" (Choisissez-en deux.)" if choose == 2 else "")
+    m = re.search(r"\bshould (the [a-z][a-z -]{1,30}?) use\b", written.lower())
+    subject = m.group(1) if m else "the company"
+    return f"Which {kind} should {subject} use?" + (" (Choose two.)" if choose == 2 else "")
+
+
 def generate(llm, draft: Draft, temperature: float = 0.6, max_tokens: int = 200) -> Question:
     opts = draft.arrange()
     raw = "".join(
@@ -259,7 +287,12 @@ def generate(llm, draft: Draft, temperature: float = 0.6, max_tokens: int = 200)
         topic=draft.topic,
         domain=draft.domain,
         scenario=scenario,
-        prompt=str(data.get("question", "")).strip(),
+        prompt=question_line(
+            (draft.kind_fr or draft.kind) if draft.lang == "fr" else draft.kind,
+            draft.lang,
+            len(draft.keys),
+            str(data.get("question", "")),
+        ),
         options=options,
         choose=len(draft.keys),
         citations=citations,
@@ -322,7 +355,9 @@ TRANSLATE_EXAMPLES = [
 ]
 
 
-def translate(llm, question: Question, temperature: float = 0.2, glossary=None) -> Question:
+def translate(
+    llm, question: Question, temperature: float = 0.2, glossary=None, kind: str = ""
+) -> Question:
     """A French twin of a validated English question: same options, keys and citations.
 
     French questions are validated in English first because retrieval (and so validation) is
@@ -360,7 +395,9 @@ def translate(llm, question: Question, temperature: float = 0.2, glossary=None) 
         topic=question.topic,
         domain=question.domain,
         scenario=scenario,
-        prompt=str(data.get("question", "")).strip(),
+        prompt=question_line(kind, "fr", question.choose, str(data.get("question", "")))
+        if kind
+        else str(data.get("question", "")).strip(),
         options=options,
         choose=question.choose,
         citations=question.citations,

@@ -97,6 +97,7 @@ class Topic:
     confusable: set[str] = field(default_factory=set)  # ids never offered beside this one
     item_confusable: set[frozenset[str]] = field(default_factory=set)  # item pairs, likewise
     avoid: list[str] = field(default_factory=list)  # phrases that would make it a wrong key
+    item_kind: tuple[str, str] | None = None  # what its items are, (en, fr), if not the group's
 
     @property
     def domain_name(self) -> str:
@@ -118,7 +119,9 @@ class Topic:
 
     def kind(self, lang: str, level: str = "note") -> str:
         default = GROUP_KIND.get(self.group, ("option", "option"))
-        en, fr = ITEM_KIND.get(self.group, default) if level == "item" else default
+        en, fr = (
+            (self.item_kind or ITEM_KIND.get(self.group, default)) if level == "item" else default
+        )
         return fr if lang == "fr" else en
 
 
@@ -178,6 +181,7 @@ def _load_topics(corpus_dir: Path) -> tuple[Topic, ...]:
                     frozenset(_strings(pair)) for pair in meta.get("quiz_item_confusable") or []
                 },
                 avoid=[a.lower() for a in _strings(meta.get("quiz_avoid"))],
+                item_kind=_kind(meta.get("quiz_item_kind")),
             )
         )
     by_id = {t.id: t for t in topics}
@@ -195,6 +199,12 @@ def _strings(value) -> list[str]:
     if isinstance(value, str):
         value = [value]
     return [" ".join(str(v).split()) for v in value if str(v).strip()]
+
+
+def _kind(value) -> tuple[str, str] | None:
+    """quiz_item_kind: [English, French], e.g. [evaluation metric, métrique d'évaluation]."""
+    kinds = _strings(value)
+    return (kinds[0], kinds[1]) if len(kinds) == 2 else None
 
 
 def topics_by_id(corpus_dir: Path) -> dict[str, Topic]:
