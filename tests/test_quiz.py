@@ -294,6 +294,18 @@ def test_french_twin_keeps_numbers_needs_and_negations(builder, good):
     assert "bad_translation" not in builder.validator.check_translation(english, fr).reasons
 
 
+def test_an_old_question_line_asking_for_the_wrong_kind_is_rewritten(builder, good):
+    from tutor.quiz.bank import reask
+
+    q = copy.deepcopy(good)
+    q.prompt = "Which AWS AI service should the team use to land the clicks?"
+    assert reask(builder, q)
+    assert q.prompt == "Which AWS data service should the team use?"
+    q.prompt = "Which AWS service should the company use to land the clicks in S3?"
+    assert not reask(builder, q)  # loose but the right kind: left as the reviewers read it
+    assert q.prompt == "Which AWS service should the company use to land the clicks in S3?"
+
+
 # -- grading and progress ---------------------------------------------------------------------
 def _practice(tmp_path, full_settings, questions):
     from dataclasses import replace

@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import random
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -473,6 +474,43 @@ def requote_keys(q: Question, source: Question | None = None) -> bool:
             o.explanation = text
             changed = True
     return changed
+
+
+# What a question line asks for, by the words it uses (first match wins: "AI service" before
+# "service"); used to find old, model-written lines that ask for the wrong kind of answer.
+_ASKED = (
+    ("ai", r"\bai service|service d'ia|intelligence artificielle|service ai\b"),
+    ("algorithm", r"algorithm"),
+    ("metric", r"metric|métrique|measure|mesure"),
+    ("feature", r"feature|setting|parameter|fonctionnalit|paramètre|configuration|capabilit"),
+    ("service", r"service"),
+    ("technique", r"technique|method|méthode|tool|outil|practice|pratique"),
+)
+# Lines a reader accepts for a kind: a SageMaker capability may be called a service.
+_ACCEPTED = {"feature": {"feature", "service"}}
+
+
+def _asked(text: str) -> str | None:
+    # Only the words before the verb name the kind: "…use to rank features" asks for no feature.
+    text = re.split(r"\b(?:should|doit|devrait|faut|does|do|can)\b", text.lower())[0]
+    return next((name for name, pattern in _ASKED if re.search(pattern, text)), None)
+
+
+def reask(builder: BankBuilder, q: Question) -> bool:
+    """Rewrite a model-written question line that asks for the wrong kind of answer ("Which
+    AWS AI service" for Batch Transform, "Which technique" for metrics) as generate.py now
+    writes every line; True when it changed."""
+    from tutor.quiz.generate import question_line
+
+    topic = builder.topics.get(q.topic)
+    if topic is None:
+        return False
+    kind = topic.kind("en", q.level)
+    asked, wanted = _asked(q.prompt), _asked(kind)
+    if asked is None or wanted is None or asked in _ACCEPTED.get(wanted, {wanted}):
+        return False
+    q.prompt = question_line(topic.kind(q.lang, q.level), q.lang, q.choose, q.prompt)
+    return True
 
 
 def rewrite_bank(path: Path, keep: list[Question]) -> None:

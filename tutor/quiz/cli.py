@@ -203,6 +203,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         BankBuilder,
         bank_path,
         load_bank,
+        reask,
         refresh_facts,
         rehome_citations,
         requote_keys,
@@ -220,6 +221,9 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     requoted = sum(requote_keys(q, by_id.get(q.translated_from or "")) for q in bank)
     if requoted:
         print(f"{requoted} questions had their key's explanation re-quoted from the notes")
+    reasked = sum(reask(builder, q) for q in bank)
+    if reasked:
+        print(f"{reasked} questions asked for the wrong kind of answer (question line rewritten)")
     rehomed = sum(rehome_citations(builder, q) for q in bank)
     if rehomed:
         print(f"{rehomed} questions had a citation pointing at the wrong section (fixed)")
@@ -230,7 +234,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{len(bank) - len(failures)}/{len(bank)} questions pass today's rules")
     for reason, n in reasons.most_common():
         print(f"  {reason}: {n}")
-    if (args.drop and failures) or refreshed or requoted or rehomed:
+    if (args.drop and failures) or refreshed or requoted or reasked or rehomed:
         keep = [q for q in bank if not (args.drop and q.id in failures)]
         rewrite_bank(path, keep)
         if args.drop and failures:

@@ -224,7 +224,7 @@ _OFF_TOPIC = re.compile(
 )
 
 
-_FEMININE = {"fonctionnalité", "pratique", "technique", "métrique", "méthode", "option"}
+_FEMININE = {"fonctionnalité", "pratique", "technique", "métrique", "méthode", "option", "courbe"}
 
 
 def question_line(kind: str, lang: str, choose: int = 1, written: str = "") -> str:
