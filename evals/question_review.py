@@ -184,23 +184,25 @@ def calibrate() -> None:
         print(f"{verdict}: {dict(c)}")
 
 
-def drop_flagged() -> None:
-    """Take every question any review judged wrong or ambiguous out of the bank, with its
-    translations and the English question it translates: a reader found the fault (an
-    ambiguous key costs a learner as much as a wrong one), so no learner should meet it."""
+def drop_flagged(min_reads: int = 0) -> None:
+    """Take out of the bank every question any review judged wrong or ambiguous, with the
+    French twins of a flagged English question (a translation keeps its original's fault; a
+    flagged translation says nothing about its original); with min_reads, also every question
+    fewer reviewers than that have read and accepted."""
     from tutor.quiz.bank import rewrite_bank
 
     path = ROOT / "index" / "question-bank.jsonl"
     bank = load_bank(path)
-    flagged = {r["id"] for r in all_verdicts() if r["verdict"] in ("wrong", "ambiguous")}
-    linked = {q.translated_from for q in bank if q.id in flagged and q.translated_from}
-    drop = flagged | linked
-    drop |= {q.id for q in bank if q.translated_from in drop}
+    verdicts = all_verdicts()
+    flagged = {r["id"] for r in verdicts if r["verdict"] in ("wrong", "ambiguous")}
+    accepted = Counter(r["id"] for r in verdicts if r["verdict"] == "correct")
+    drop = flagged | {q.id for q in bank if q.translated_from in flagged}
+    drop |= {q.id for q in bank if accepted[q.id] < min_reads}
     keep = [q for q in bank if q.id not in drop]
     rewrite_bank(path, keep)
     print(
-        f"dropped {len(bank) - len(keep)} questions a review flagged (or their twins); "
-        f"{len(keep)} left"
+        f"dropped {len(bank) - len(keep)} questions a review flagged or fewer than {min_reads} "
+        f"accepted (or their twins); {len(keep)} left"
     )
 
 
@@ -219,7 +221,10 @@ def main() -> None:
     e.add_argument("--new-since", type=Path, help="only questions not in this older bank file")
     sub.add_parser("summary")
     sub.add_parser("calibrate")
-    sub.add_parser("drop-flagged")
+    d = sub.add_parser("drop-flagged")
+    d.add_argument(
+        "--min-reads", type=int, default=0, help="keep only questions this many accepted"
+    )
     args = ap.parse_args()
     if args.cmd == "sample":
         sample(args.n, args.seed, args.new_since, args.sheet)
@@ -228,7 +233,7 @@ def main() -> None:
     elif args.cmd == "calibrate":
         calibrate()
     elif args.cmd == "drop-flagged":
-        drop_flagged()
+        drop_flagged(args.min_reads)
     else:
         summary()
 

@@ -486,8 +486,6 @@ _ASKED = (
     ("service", r"service"),
     ("technique", r"technique|method|méthode|tool|outil|practice|pratique"),
 )
-# Lines a reader accepts for a kind: a SageMaker capability may be called a service.
-_ACCEPTED = {"feature": {"feature", "service"}}
 
 
 def _asked(text: str) -> str | None:
@@ -507,7 +505,7 @@ def reask(builder: BankBuilder, q: Question) -> bool:
         return False
     kind = topic.kind("en", q.level)
     asked, wanted = _asked(q.prompt), _asked(kind)
-    if asked is None or wanted is None or asked in _ACCEPTED.get(wanted, {wanted}):
+    if asked is None or wanted is None or asked == wanted:
         return False
     q.prompt = question_line(topic.kind(q.lang, q.level), q.lang, q.choose, q.prompt)
     return True

@@ -26,6 +26,8 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     if args.topic:
         topics = [t for t in topics if t.id in set(args.topic)]
     slots = plan(topics, per_topic=args.per_topic, choose_two_every=args.choose_two_every)
+    if args.lang:  # e.g. English only while translations are being reviewed
+        slots = [s for s in slots if s.lang == args.lang]
     if args.french_first:
         slots.sort(key=lambda s: s.lang != "fr")  # stable: keeps the plan's order otherwise
     if args.limit:
@@ -280,4 +282,7 @@ def add_parser(sub) -> None:
         help="fill French slots first (translations of kept English questions)",
     )
     b.add_argument("--shard", help="i/n: this process builds every n-th missing question")
+    b.add_argument(
+        "--lang", choices=["en", "fr"], help="only the planned questions in this language"
+    )
     b.set_defaults(func=cmd_build)
