@@ -298,6 +298,14 @@ class BankBuilder:
         reasons: Counter = Counter()
         start = time.perf_counter()
         todo = [s for s in slots if s.key not in done]
+        # A missing slot below a variant its topic already holds was tried by an earlier run
+        # and failed: fresh variants go first, those gaps last (a rerun of the same cue rarely
+        # passes, and a build stopped early should spend its time where questions come out).
+        highest: dict[str, int] = {}
+        for key in done:  # topic|lang|level|choose|variant[|sourceN]
+            topic, _, _, _, variant, *_ = key.split("|")
+            highest[topic] = max(highest.get(topic, -1), int(variant))
+        todo.sort(key=lambda s: s.variant <= highest.get(s.topic, -1))
         # Shards let several processes share one bank (one llama.cpp thread each can beat one
         # process with two threads, since token generation is memory-bound).
         todo = [s for k, s in enumerate(todo) if k % shard[1] == shard[0]]
