@@ -54,6 +54,22 @@ def test_plan_covers_every_topic_in_both_languages(full_settings):
     assert any(s.choose == 2 for s in slots)
 
 
+def test_a_build_tries_fresh_variants_before_gaps_an_earlier_run_left():
+    from tutor.quiz.bank import fresh_first
+
+    slots = [Slot("athena", "en", "note", 1, v) for v in range(4)] + [
+        Slot("kendra", "en", "note", 1, 0)
+    ]
+    done = {slots[2].key, "athena|fr|note|1|1|source0"}  # variant 1 failed, 2 was filled
+    todo = [s for s in slots if s.key not in done]
+    assert [(s.topic, s.variant) for s in fresh_first(todo, done)] == [
+        ("athena", 3),
+        ("kendra", 0),
+        ("athena", 0),
+        ("athena", 1),
+    ]
+
+
 # -- generation -------------------------------------------------------------------------------
 def test_generation_is_schema_constrained_with_the_real_small_model(builder):
     """SmolLM2 writes nonsense, but the grammar still forces a parseable, complete question."""

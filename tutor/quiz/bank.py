@@ -297,15 +297,7 @@ class BankBuilder:
         stats = Counter()
         reasons: Counter = Counter()
         start = time.perf_counter()
-        todo = [s for s in slots if s.key not in done]
-        # A missing slot below a variant its topic already holds was tried by an earlier run
-        # and failed: fresh variants go first, those gaps last (a rerun of the same cue rarely
-        # passes, and a build stopped early should spend its time where questions come out).
-        highest: dict[str, int] = {}
-        for key in done:  # topic|lang|level|choose|variant[|sourceN]
-            topic, _, _, _, variant, *_ = key.split("|")
-            highest[topic] = max(highest.get(topic, -1), int(variant))
-        todo.sort(key=lambda s: s.variant <= highest.get(s.topic, -1))
+        todo = fresh_first([s for s in slots if s.key not in done], done)
         # Shards let several processes share one bank (one llama.cpp thread each can beat one
         # process with two threads, since token generation is memory-bound).
         todo = [s for k, s in enumerate(todo) if k % shard[1] == shard[0]]
@@ -384,6 +376,17 @@ class BankBuilder:
         }
         _merge_report(report, summary)
         return summary
+
+
+def fresh_first(todo: list[Slot], done: set[str]) -> list[Slot]:
+    """Missing slots, fresh variants first. A missing slot below a variant its topic already
+    holds was tried by an earlier run and failed; a rerun of the same cue rarely passes, so
+    those gaps go last, and a build stopped early spends its time where questions come out."""
+    highest: dict[str, int] = {}
+    for key in done:  # topic|lang|level|choose|variant[|sourceN]
+        topic, _, _, _, variant, *_ = key.split("|")
+        highest[topic] = max(highest.get(topic, -1), int(variant))
+    return sorted(todo, key=lambda s: s.variant <= highest.get(s.topic, -1))  # stable
 
 
 def revalidate(builder: BankBuilder, questions: list[Question]) -> dict[str, list[str]]:
