@@ -190,6 +190,12 @@ def test_invented_name_rule(builder, good):
     q = copy.deepcopy(good)
     q.options[0].explanation += " It relies on Amazon Zorblax Streamer for buffering."
     assert "invented_name" in _reasons(builder, q)
+    q = copy.deepcopy(good)  # an option that is no note of the corpus (or a renamed one)
+    q.options[1].text = "Amazon Zorblax Streamer"
+    assert _reasons(builder, q) == ["invented_name"]
+    fr = copy.deepcopy(q)
+    fr.lang = "fr"
+    assert builder.validator.check_translation(good, fr).reasons == ["invented_name"]
 
 
 def test_key_unsupported_rule(builder, good):

@@ -113,6 +113,8 @@ class Validator:
         if detect_language(stem) != q.lang or detect_language(q.prompt) != q.lang:
             return Verdict(False, ["wrong_language"])
         choices = self.choices(q)
+        if any(not c.topic for c in choices):  # an option no note of the corpus is called
+            return Verdict(False, ["invented_name"])
         keys = [choices[i] for i in q.keys]
         if any(_names(stem, k) for k in keys):
             reasons.append("answer_given_away")
@@ -183,6 +185,8 @@ class Validator:
         if _one_passage_for_two(french):
             reasons.append("distractor_supported")
         choices = self.choices(french)
+        if any(not c.topic for c in choices):
+            return Verdict(False, ["invented_name"])
         if _confusable(self.topics.get(french.topic), choices, french.keys, self.topics):
             reasons.append("confusable_options")
         if any(
