@@ -441,6 +441,27 @@ def test_shipped_bank_is_valid_and_covers_every_domain():
     assert len({q.id for q in bank}) == len(bank)
 
 
+def test_every_shipped_question_was_read_twice_and_never_flagged():
+    """The bank ships only what two reviewers accepted and none faulted (evals/README.md):
+    `question_review.py drop-flagged --min-reads 2` after each build and its reads."""
+    from collections import Counter
+
+    from tutor.config import PROJECT_ROOT
+
+    bank = load_bank(PROJECT_ROOT / "index" / "question-bank.jsonl")
+    if not bank:
+        pytest.skip("no question bank in index/")
+    sys.path.insert(0, str(PROJECT_ROOT / "evals"))
+    from question_review import all_verdicts
+
+    verdicts = all_verdicts()
+    accepted = Counter(v["id"] for v in verdicts if v["verdict"] == "correct")
+    flagged = {v["id"] for v in verdicts if v["verdict"] != "correct"}
+    for q in bank:
+        assert accepted[q.id] >= 2, q.id
+        assert q.id not in flagged and q.translated_from not in flagged, q.id
+
+
 def test_cli_quiz_with_an_empty_bank_says_how_to_build_one(tmp_path, monkeypatch, capsys):
     from tutor.cli import main
 
