@@ -195,6 +195,11 @@ def test_invented_name_rule(builder, good):
     assert _reasons(builder, q) == ["invented_name"]
     fr = copy.deepcopy(q)
     fr.lang = "fr"
+    fr.scenario = (
+        "Une entreprise veut charger en continu des flux de clics dans Amazon S3, sans écrire de "
+        "code ni gérer de serveurs."
+    )
+    fr.prompt = "Quel service de données AWS l'entreprise doit-elle utiliser ?"
     assert builder.validator.check_translation(good, fr).reasons == ["invented_name"]
 
 
