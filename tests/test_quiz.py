@@ -115,6 +115,18 @@ def test_a_french_slot_asks_in_english_first_and_translates_the_question_line(bu
     )
 
 
+def test_items_that_are_no_fair_answer_are_only_distractors(builder):
+    """data-concept-drift lists kinds of drift beside remedies: only the remedies are keys."""
+    topic = builder.topics["data-concept-drift"]
+    assert topic.item_keys == ["Retraining", "SageMaker Model Monitor"]
+    keys = set()
+    for variant in range(0, 8, 2):
+        draft = builder.draft(Slot("data-concept-drift", "en", "item", 1, variant), 0)
+        if draft is not None:
+            keys.add(draft.keys[0].name)
+    assert keys and keys <= {"Retraining", "SageMaker Model Monitor"}
+
+
 def test_choose_two_draft_has_five_options_and_two_keys(builder):
     draft = builder.draft(Slot("kinesis-data-streams", "en", "note", 2, 2), 0)
     assert draft is not None
