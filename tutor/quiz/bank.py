@@ -158,7 +158,7 @@ class BankBuilder:
                 return None
             key = keyable[turn % len(keyable)]
             cues = topic.cues_for(key)
-            cue = cues[(turn // len(usable)) % len(cues)]
+            cue = cues[(turn // len(keyable)) % len(cues)]
             rivals = [
                 c
                 for c in usable
