@@ -32,10 +32,7 @@ VERDICTS = ROOT / "evals" / "question-review.jsonl"
 
 
 def sample(n: int, seed: int, new_since: Path | None = None, sheet: Path = SHEET) -> None:
-    bank = load_bank(ROOT / "index" / "question-bank.jsonl")
-    if new_since is not None:  # a development review of what a change added
-        old = {q.id for q in load_bank(new_since)}
-        bank = [q for q in bank if q.id not in old]
+    bank = _new_since(load_bank(ROOT / "index" / "question-bank.jsonl"), new_since)
     rng = random.Random(seed)
     # Stratify by language so both are reviewed in proportion.
     by_lang: dict[str, list] = {}
@@ -48,6 +45,14 @@ def sample(n: int, seed: int, new_since: Path | None = None, sheet: Path = SHEET
     picked = picked[:n]
     title = f"Question review sheet ({len(picked)} of {len(bank)} bank questions, seed {seed})"
     write_sheet(picked, title, sheet)
+
+
+def _new_since(bank: list, older: Path | None) -> list:
+    """Only the questions an older bank file lacks (what a change added), or all of them."""
+    if older is None:
+        return bank
+    old = {q.id for q in load_bank(older)}
+    return [q for q in bank if q.id not in old]
 
 
 def write_sheet(picked: list, title: str, sheet: Path) -> None:
@@ -81,10 +86,7 @@ def write_sheet(picked: list, title: str, sheet: Path) -> None:
 def sheets(parts: int, bank_file: Path, out_dir: Path, new_since: Path | None) -> None:
     """The whole bank (or what it gained since an older bank file) split into sheets, for an
     editorial read of every question before it ships."""
-    bank = load_bank(bank_file)
-    if new_since is not None:
-        old = {q.id for q in load_bank(new_since)}
-        bank = [q for q in bank if q.id not in old]
+    bank = _new_since(load_bank(bank_file), new_since)
     out_dir.mkdir(parents=True, exist_ok=True)
     size = -(-len(bank) // parts)
     for k in range(parts):

@@ -33,6 +33,20 @@ def _reasons(builder, q):
     return builder.validator.check(q).reasons
 
 
+FR_PROMPT = "Quel service de données AWS l'entreprise doit-elle utiliser ?"
+FR_SCENARIO = (  # a faithful French twin of tests/quiz_samples.good_question
+    "Une entreprise veut charger en continu des flux de clics dans Amazon S3, sans écrire de "
+    "code ni gérer de serveurs."
+)
+
+
+def _in_french(q, scenario: str = FR_SCENARIO, prompt: str = FR_PROMPT):
+    """A French copy of a question, as a translation would come out."""
+    fr = copy.deepcopy(q)
+    fr.lang, fr.scenario, fr.prompt = "fr", scenario, prompt
+    return fr
+
+
 # -- catalogue and plan ---------------------------------------------------------------------
 def test_every_note_is_a_quiz_topic_with_real_answer_choices(full_settings):
     topics = load_topics(full_settings.corpus_dir)
@@ -205,13 +219,7 @@ def test_invented_name_rule(builder, good):
     q = copy.deepcopy(good)  # an option that is no note of the corpus (or a renamed one)
     q.options[1].text = "Amazon Zorblax Streamer"
     assert _reasons(builder, q) == ["invented_name"]
-    fr = copy.deepcopy(q)
-    fr.lang = "fr"
-    fr.scenario = (
-        "Une entreprise veut charger en continu des flux de clics dans Amazon S3, sans écrire de "
-        "code ni gérer de serveurs."
-    )
-    fr.prompt = "Quel service de données AWS l'entreprise doit-elle utiliser ?"
+    fr = _in_french(q)
     assert builder.validator.check_translation(good, fr).reasons == ["invented_name"]
 
 
@@ -255,13 +263,12 @@ def test_wrong_language_and_bad_translation_rules(builder, good):
     q = copy.deepcopy(good)
     q.prompt = "Quel service de données AWS l'équipe devrait-elle utiliser ?"
     assert _reasons(builder, q) == ["wrong_language"]  # the question line alone is French
-    fr = copy.deepcopy(good)
-    fr.lang = "fr"
-    fr.scenario = (
+    fr = _in_french(
+        good,
         "Une chorale de village prépare son concert de printemps et cherche des "
-        "costumes assortis pour tous les chanteurs."
+        "costumes assortis pour tous les chanteurs.",
+        "Quelle couleur faut-il choisir ?",
     )
-    fr.prompt = "Quelle couleur faut-il choisir ?"
     assert "bad_translation" in builder.validator.check_translation(good, fr).reasons
     slips = (
         "Un entreprise veut charger en continu des flux de clics dans Amazon S3",  # gender
@@ -269,16 +276,9 @@ def test_wrong_language_and_bad_translation_rules(builder, good):
         "Une entreprise veut charger des flux de clics dans Amazon S3 with no servers",
     )
     for scenario in slips:
-        fr = copy.deepcopy(good)
-        fr.lang = "fr"
-        fr.scenario = f"{scenario}, sans écrire de code ni gérer de serveurs."
-        fr.prompt = "Quel service de données AWS l'entreprise doit-elle utiliser ?"
+        fr = _in_french(good, f"{scenario}, sans écrire de code ni gérer de serveurs.")
         assert "bad_translation" in builder.validator.check_translation(good, fr).reasons, scenario
-    fr.scenario = (
-        "Une entreprise veut charger en continu des flux de clics dans Amazon S3, sans écrire de "
-        "code ni gérer de serveurs."
-    )
-    assert builder.validator.check_translation(good, fr).ok
+    assert builder.validator.check_translation(good, _in_french(good)).ok
 
 
 def test_french_twin_keeps_the_glossary_terms(builder, good):
@@ -287,14 +287,11 @@ def test_french_twin_keeps_the_glossary_terms(builder, good):
     english.scenario = good.scenario + " The data will later help predict customer churn."
     terms = builder.validator.glossary.french_terms(english.stem)
     assert ("customer churn", ["attrition des clients", "attrition", "désabonnement"]) in terms
-    fr = copy.deepcopy(good)
-    fr.lang = "fr"
-    fr.prompt = "Quel service de données AWS l'entreprise doit-elle utiliser ?"
     base = (
         "Un jeu mobile envoie un flux continu de clics. L'équipe veut les écrire dans Amazon S3 "
         "en fichiers Parquet toutes les quelques minutes, sans serveurs ni code à gérer."
     )
-    fr.scenario = base + " Les données aideront à prévoir la chute des clients."
+    fr = _in_french(good, base + " Les données aideront à prévoir la chute des clients.")
     assert "bad_translation" in builder.validator.check_translation(english, fr).reasons
     fr.scenario = base + " Les données aideront à prévoir l'attrition des clients."
     assert "bad_translation" not in builder.validator.check_translation(english, fr).reasons
@@ -308,14 +305,11 @@ def test_french_twin_keeps_numbers_needs_and_negations(builder, good):
         "A mobile game streams clickstream events. The team wants them in Amazon S3 as Parquet "
         "every 5 minutes at the lowest cost, without managing servers."
     )
-    fr = copy.deepcopy(good)
-    fr.lang = "fr"
-    fr.prompt = "Quel service de données AWS l'équipe doit-elle utiliser ?"
     faithful = (
         "Un jeu mobile envoie un flux continu de clics. L'équipe veut les écrire dans Amazon S3 "
         "en fichiers Parquet toutes les 5 minutes au coût le plus bas, sans gérer de serveurs."
     )
-    fr.scenario = faithful
+    fr = _in_french(good, faithful, "Quel service de données AWS l'équipe doit-elle utiliser ?")
     assert "bad_translation" not in builder.validator.check_translation(english, fr).reasons
     for wrong, old in (
         ("au coût le plus bas", "de la façon la plus chère"),  # flipped need

@@ -96,6 +96,9 @@ class Draft:
     cue: str = ""  # the curated need the scenario must state (Topic.cues)
     kind_fr: str = ""  # the same in French, for a French prompt
 
+    def kind_for(self, lang: str) -> str:
+        return (self.kind_fr or self.kind) if lang == "fr" else self.kind
+
     def arrange(self) -> list[tuple[Choice, bool, Passage]]:
         """Options in a shuffled but reproducible order, each with its supporting passage."""
         opts = [(c, True, p) for c, p in zip(self.keys, self.passages, strict=True)]
@@ -142,7 +145,7 @@ def build_prompt(draft: Draft, passage_chars: int = 900) -> list[dict]:
         options="\n".join(f"{LETTERS[i]}) {c.name}" for i, (c, _, _) in enumerate(opts)),
         only=only,
         cores=", ".join(k.core for k in draft.keys),
-        kind=(draft.kind_fr or draft.kind) if lang == "fr" else draft.kind,
+        kind=draft.kind_for(lang),
         choose_hint=choose_hint,
         need=need,
     )
@@ -288,7 +291,7 @@ def generate(llm, draft: Draft, temperature: float = 0.6, max_tokens: int = 200)
         domain=draft.domain,
         scenario=scenario,
         prompt=question_line(
-            (draft.kind_fr or draft.kind) if draft.lang == "fr" else draft.kind,
+            draft.kind_for(draft.lang),
             draft.lang,
             len(draft.keys),
             str(data.get("question", "")),
