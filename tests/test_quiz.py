@@ -129,16 +129,20 @@ def test_a_french_slot_asks_in_english_first_and_translates_the_question_line(bu
     )
 
 
-def test_items_that_are_no_fair_answer_are_only_distractors(builder):
-    """data-concept-drift lists kinds of drift beside remedies: only the remedies are keys."""
+def test_item_questions_offer_items_of_one_kind(builder):
+    """Reviews rejected every drift question while its items mixed kinds of drift with remedies
+    ("which technique…" keyed to "Concept drift"): its items are now the four monitor types,
+    and every variant keys one of them with the other three as distractors."""
     topic = builder.topics["data-concept-drift"]
-    assert topic.item_keys == ["Retraining", "SageMaker Model Monitor"]
+    items = {c.name for c in topic.items}
     keys = set()
-    for variant in range(0, 8, 2):
+    for variant in range(4):  # an item-only note asks for items at every variant
         draft = builder.draft(Slot("data-concept-drift", "en", "item", 1, variant), 0)
-        if draft is not None:
-            keys.add(draft.keys[0].name)
-    assert keys and keys <= {"Retraining", "SageMaker Model Monitor"}
+        assert draft is not None
+        assert {c.name for c in draft.keys + draft.distractors} == items
+        keys.add(draft.keys[0].name)
+    assert keys == items
+    assert topic.kind("en", "item") == "type of monitor in SageMaker Model Monitor"
 
 
 def test_choose_two_draft_has_five_options_and_two_keys(builder):

@@ -151,14 +151,9 @@ class BankBuilder:
             ]
             if len(usable) < 4:
                 return None
-            # Some items are never a fair answer to "which … should the company use?" (a kind
-            # of drift is something that happens): quiz_item_keys keeps them as distractors.
-            keyable = [c for c in usable if not topic.item_keys or c.name in topic.item_keys]
-            if not keyable:
-                return None
-            key = keyable[turn % len(keyable)]
+            key = usable[turn % len(usable)]
             cues = topic.cues_for(key)
-            cue = cues[(turn // len(keyable)) % len(cues)]
+            cue = cues[(turn // len(usable)) % len(cues)]
             rivals = [
                 c
                 for c in usable

@@ -98,7 +98,6 @@ class Topic:
     item_confusable: set[frozenset[str]] = field(default_factory=set)  # item pairs, likewise
     avoid: list[str] = field(default_factory=list)  # phrases that would make it a wrong key
     item_kind: tuple[str, str] | None = None  # what its items are, (en, fr), if not the group's
-    item_keys: list[str] = field(default_factory=list)  # items that may be keys (all if empty)
 
     @property
     def domain_name(self) -> str:
@@ -183,7 +182,6 @@ def _load_topics(corpus_dir: Path) -> tuple[Topic, ...]:
                 },
                 avoid=[a.lower() for a in _strings(meta.get("quiz_avoid"))],
                 item_kind=_kind(meta.get("quiz_item_kind")),
-                item_keys=_strings(meta.get("quiz_item_keys")),
             )
         )
     by_id = {t.id: t for t in topics}
