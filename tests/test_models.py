@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import sys
 
 import pytest
@@ -47,6 +49,24 @@ def test_split_model_is_assembled_and_checked(tmp_path, monkeypatch):
     path = prepare_packaged(model, tmp_path / "cache", progress=False)
     assert path.read_bytes() == payload
     assert prepare_packaged(model, tmp_path / "cache", progress=False) == path  # stamp reused
+
+
+def _prepare(model: PackagedModel, cache) -> tuple[str, bytes]:
+    path = prepare_packaged(model, cache, progress=False)
+    return str(path), hashlib.sha256(path.read_bytes()).digest()
+
+
+def test_processes_starting_together_share_one_assembly(tmp_path, monkeypatch):
+    """Build shards (or the app and a CLI command) started at once used to assemble into the
+    same temporary file; the loser's rename failed and the command died."""
+    payload = b"GGUF" + os.urandom(48 << 20)
+    digest = hashlib.sha256(payload).digest()
+    model = _fake_split_model(tmp_path, monkeypatch, payload, digest.hex())
+    cache = tmp_path / "cache"
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        results = pool.starmap(_prepare, [(model, cache)] * 4)
+    assert set(results) == {(str(cache / "fake.gguf"), digest)}
+    assert [p.name for p in cache.iterdir() if p.name.endswith(".partial")] == []
 
 
 def test_tampered_split_model_is_refused_and_removed(tmp_path, monkeypatch):

