@@ -87,13 +87,16 @@ def sheets(parts: int, bank_file: Path, out_dir: Path, new_since: Path | None) -
     """The whole bank (or what it gained since an older bank file) split into sheets, for an
     editorial read of every question before it ships."""
     bank = _new_since(load_bank(bank_file), new_since)
+    if not bank:
+        raise SystemExit("no questions to write: the bank has nothing new since that file")
     out_dir.mkdir(parents=True, exist_ok=True)
     size = -(-len(bank) // parts)
-    for k in range(parts):
-        chunk = bank[k * size : (k + 1) * size]
-        if chunk:
-            path = out_dir / f"part{k + 1}-sheet.md"
-            write_sheet(chunk, f"Editorial sheet, part {k + 1} of {parts}", path)
+    # Fewer sheets than asked when the bank is small, each numbered "k of how many there are".
+    chunks = [bank[k : k + size] for k in range(0, len(bank), size)]
+    for k, chunk in enumerate(chunks, 1):
+        write_sheet(
+            chunk, f"Editorial sheet, part {k} of {len(chunks)}", out_dir / f"part{k}-sheet.md"
+        )
 
 
 def summary() -> None:

@@ -702,6 +702,17 @@ def test_contradicts_key_rule(builder, good):
     assert "contradicts_key" in _reasons(builder, q)
 
 
+def test_an_item_is_explained_by_its_definition_even_after_an_article(builder):
+    """Two reads noted the bias drift monitor explained by a use case ("A regulated lender must
+    be alerted…: that is the bias drift monitor") while the note defines it in a sentence that
+    starts "The bias drift monitor recomputes…"."""
+    topic = builder.topics["data-concept-drift"]
+    names = tuple(c.name for c in topic.items)
+    item = next(c for c in topic.items if c.name == "Bias drift monitor")
+    text = builder.evidence.fact(item, "", tuple(n for n in names if n != item.name)).text
+    assert text.startswith("The bias drift monitor recomputes"), text
+
+
 def test_distractor_items_are_explained_by_what_they_are_not_by_a_worked_case(builder):
     """Review: 'MAE = (10 + 10 + 30 + 0) / 4 = 12.5' and 'The first model reports 98 %
     accuracy' explained nothing; the note also says what each item is."""

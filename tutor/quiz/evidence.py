@@ -48,7 +48,9 @@ def _says_what(sentence: str, name: str) -> tuple:
     case = bool(
         re.search(r"\b(scenario|the first model|the second model|in this case)\b", text, re.I)
     )
-    starts = bool(re.match(rf"\W*{re.escape(name.split()[0])}", text, re.I))
+    # "The bias drift monitor recomputes…" starts with its name too; without the article such a
+    # definition lost to a use case that happens to say "is" ("…: that is the bias drift monitor").
+    starts = bool(re.match(rf"\W*(?:the |an? )?{re.escape(name.split()[0])}", text, re.I))
     defines = bool(re.search(r"\b(is|are|means|measures|uses|keeps|trains|splits)\b", text))
     return (complete and not calculation and not case, starts, defines)
 
