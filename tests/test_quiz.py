@@ -216,6 +216,26 @@ def test_a_name_is_given_away_in_another_order_form_or_case():
     assert not _names("Only HTTPS requests may reach the bucket.", transport)
 
 
+def test_a_name_is_given_away_by_the_words_no_other_option_shares():
+    """A stem asking to "monitor the feature attribution" passed: the name's full word set
+    ("attribution drift monitor") was never spelled, but "drift" and "monitor" are in every
+    other option, so only "attribution" tells the items apart."""
+    from tutor.quiz.topics import Choice
+    from tutor.quiz.validate import _names
+
+    monitors = ("Data quality monitor", "Model quality monitor", "Bias drift monitor")
+    attribution = Choice("Feature attribution drift monitor", "data-concept-drift", item=True)
+    stem = "The company wants to monitor the feature attribution of its live predictions."
+    assert not _names(stem, attribution)
+    assert _names(stem, attribution, monitors)
+    ranking = "It must know when the inputs that drive live predictions change their order."
+    assert not _names(ranking, attribution, monitors)
+    # A short or common remainder ("bias", "data") is ordinary scenario language.
+    bias = Choice("Bias drift monitor", "data-concept-drift", item=True)
+    others = ("Data quality monitor", "Model quality monitor", attribution.name)
+    assert not _names("Approval rates must not show gender bias after launch.", bias, others)
+
+
 def test_invented_name_rule(builder, good):
     q = copy.deepcopy(good)
     q.options[0].explanation += " It relies on Amazon Zorblax Streamer for buffering."
@@ -662,6 +682,38 @@ def test_cue_missing_rule(builder, good):
         "A growing company stores a lot of information in the cloud. Its managers want a "
         "better way to work with this information across every team in the organisation."
     )
+    assert "cue_missing" in _reasons(builder, q)
+
+
+def test_cue_rule_reads_the_scenario_without_the_long_question_line(builder, good):
+    """Every data quality monitor question failed cue_missing: the code-written line "Which
+    type of monitor in SageMaker Model Monitor…" diluted a stem that states the key's need."""
+    from tutor.quiz.question import Option
+
+    topic = builder.topics["data-concept-drift"]
+    q = copy.deepcopy(good)
+    q.topic, q.level, q.domain = topic.id, "item", topic.domain
+    names = tuple(c.name for c in topic.items)
+    facts = [
+        builder.evidence.fact(c, "", tuple(n for n in names if n != c.name)) for c in topic.items
+    ]
+    q.citations = [f.citation(i + 1) for i, f in enumerate(facts)]
+    q.options = [
+        Option(c.name, c.name == "Data quality monitor", f"From the notes: {f.text}", i + 1)
+        for i, (c, f) in enumerate(zip(topic.items, facts, strict=True))
+    ]
+    q.scenario = (
+        "A company needs to monitor the age and income statistics of incoming requests to "
+        "ensure they stay within the expected range, without relying on ground truth outcomes "
+        "that will never be available."
+    )
+    q.prompt = "Which type of monitor in SageMaker Model Monitor should the company use?"
+    v = builder.validator
+    choices = v.choices(q)
+    assert not v.states_cue(q, choices, v._vec(q.stem))  # the whole stem misses the need
+    assert v.states_cue(q, choices, v._vec(q.scenario))
+    assert "schema" not in _reasons(builder, q) and "cue_missing" not in _reasons(builder, q)
+    q.scenario = "A company wants to keep an eye on its deployed model in production."
     assert "cue_missing" in _reasons(builder, q)
 
 
