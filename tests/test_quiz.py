@@ -460,6 +460,19 @@ def test_exam_draws_by_official_domain_weights(tmp_path, full_settings, good):
     assert sum(d["questions"] for d in report["by_domain"].values()) == 20
 
 
+def test_exam_spreads_each_domain_over_its_topics(tmp_path, full_settings, good):
+    """One topic holding most of a domain's questions (the drift note has 15) must not crowd
+    an exam: every topic of the domain comes once before any comes twice."""
+    qs = [_variant(good, "crowded", 1, i) for i in range(30)]
+    qs += [_variant(good, f"t{t}", 1, i) for t in range(3) for i in range(2)]
+    qs += [_variant(good, f"other{d}", d, i) for d in (2, 3, 4) for i in range(10)]
+    practice = _practice(tmp_path, full_settings, qs)
+    for seed in range(5):
+        exam = practice.start_exam(20, seed=seed)
+        topics = sorted(q.topic for q in exam.questions if q.domain == 1)
+        assert topics == ["crowded", "t0", "t1", "t2"]  # domain 1's quota of 4: one per topic
+
+
 def test_shipped_bank_is_valid_and_covers_every_domain():
     """The committed bank: parseable, keys declared, every domain and both languages present."""
     from tutor.config import PROJECT_ROOT

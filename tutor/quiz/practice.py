@@ -270,6 +270,24 @@ class Practice:
         return Exam.draw(self, n, lang, seed)
 
 
+def _spread(pool: list[Question], rng: random.Random) -> list[Question]:
+    """The pool shuffled topic by topic: one question of every topic (in random order) before
+    a second of any, so a topic the bank holds many questions on does not crowd an exam."""
+    by_topic: dict[str, list[Question]] = {}
+    for q in pool:
+        by_topic.setdefault(q.topic, []).append(q)
+    rounds: list[list[Question]] = []
+    for questions in by_topic.values():
+        rng.shuffle(questions)
+        for i, q in enumerate(questions):
+            if i == len(rounds):
+                rounds.append([])
+            rounds[i].append(q)
+    for r in rounds:
+        rng.shuffle(r)
+    return [q for r in rounds for q in r]
+
+
 @dataclass
 class Exam:
     """A timed simulation with questions drawn by the official domain weights."""
@@ -288,9 +306,7 @@ class Exam:
         quotas = _quotas(n)
         chosen: list[Question] = []
         for domain, k in quotas.items():
-            pool = practice.candidates(domain=domain, lang=lang)
-            rng.shuffle(pool)
-            chosen += pool[:k]
+            chosen += _spread(practice.candidates(domain=domain, lang=lang), rng)[:k]
         if len(chosen) < n:  # a domain ran short: top up from the others
             rest = [q for q in practice.candidates(lang=lang) if q not in chosen]
             rng.shuffle(rest)
