@@ -13,6 +13,7 @@ import pytest
 from tests.quiz_samples import good_question
 from tutor.errors import TutorError
 from tutor.quiz.bank import BankBuilder, Slot, load_bank, plan
+from tutor.quiz.evidence import others
 from tutor.quiz.practice import Practice, _quotas, parse_choice
 from tutor.quiz.progress import Progress, now
 from tutor.quiz.question import Option, generation_schema
@@ -701,15 +702,11 @@ def test_cue_missing_rule(builder, good):
 def test_cue_rule_reads_the_scenario_without_the_long_question_line(builder, good):
     """Every data quality monitor question failed cue_missing: the code-written line "Which
     type of monitor in SageMaker Model Monitor…" diluted a stem that states the key's need."""
-    from tutor.quiz.question import Option
-
     topic = builder.topics["data-concept-drift"]
     q = copy.deepcopy(good)
     q.topic, q.level, q.domain = topic.id, "item", topic.domain
     names = tuple(c.name for c in topic.items)
-    facts = [
-        builder.evidence.fact(c, "", tuple(n for n in names if n != c.name)) for c in topic.items
-    ]
+    facts = [builder.evidence.fact(c, "", others(names, c.name)) for c in topic.items]
     q.citations = [f.citation(i + 1) for i, f in enumerate(facts)]
     q.options = [
         Option(c.name, c.name == "Data quality monitor", f"From the notes: {f.text}", i + 1)
@@ -774,7 +771,7 @@ def test_an_item_is_explained_by_its_definition_even_after_an_article(builder):
     topic = builder.topics["data-concept-drift"]
     names = tuple(c.name for c in topic.items)
     item = next(c for c in topic.items if c.name == "Bias drift monitor")
-    text = builder.evidence.fact(item, "", tuple(n for n in names if n != item.name)).text
+    text = builder.evidence.fact(item, "", others(names, item.name)).text
     assert text.startswith("The bias drift monitor recomputes"), text
 
 
@@ -785,6 +782,6 @@ def test_distractor_items_are_explained_by_what_they_are_not_by_a_worked_case(bu
         topic = builder.topics[topic_id]
         names = tuple(c.name for c in topic.items)
         for item in topic.items:
-            text = builder.evidence.fact(item, "", tuple(n for n in names if n != item.name)).text
+            text = builder.evidence.fact(item, "", others(names, item.name)).text
             assert text.count("=") < 2, (item.name, text)
             assert "first model" not in text and "scenario" not in text, (item.name, text)

@@ -61,6 +61,11 @@ def _words(name: str) -> list[str]:
     return [w.replace("is", "iz") for w in words if len(w) >= 2]
 
 
+def others(names: tuple[str, ...], name: str) -> tuple[str, ...]:
+    """The question's other option names: what an option's own evidence must not mention."""
+    return tuple(n for n in names if n != name)
+
+
 def mentions(text: str, name: str) -> bool:
     """Every word of the name appears as a whole word ('supervised' is not in 'unsupervised')."""
     folded = text.lower().replace("is", "iz")
@@ -227,7 +232,7 @@ class Evidence:
     def described_alone(self, choice: Choice, options: tuple[str, ...]) -> bool:
         """The note has a sentence about this item that names none of the other options: the
         only way an item can be told apart from its rivals (and validated)."""
-        return bool(self.item_sentences(choice, tuple(n for n in options if n != choice.name))[0])
+        return bool(self.item_sentences(choice, others(options, choice.name))[0])
 
     def score(self, choice: Choice, stem_vec: np.ndarray, others: tuple[str, ...] = ()) -> float:
         """How well the choice's own material matches a stem: the best cosine over its evidence."""

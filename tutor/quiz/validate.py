@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tutor.evaluate import overlap
-from tutor.quiz.evidence import Evidence
+from tutor.quiz.evidence import Evidence, others
 from tutor.quiz.generate import quoted_fact
 from tutor.quiz.question import Question
 from tutor.quiz.topics import Choice, Topic
@@ -116,8 +116,8 @@ class Validator:
         if any(not c.topic for c in choices):  # an option no note of the corpus is called
             return Verdict(False, ["invented_name"])
         keys = [choices[i] for i in q.keys]
-        names = [c.name for c in choices]
-        if any(_names(stem, k, tuple(n for n in names if n != k.name)) for k in keys):
+        names = tuple(c.name for c in choices)
+        if any(_names(stem, k, others(names, k.name)) for k in keys):
             reasons.append("answer_given_away")
         if _copies(q.scenario, [c["text"] for c in q.citations]) or _truncated(q.scenario):
             reasons.append("copied_passage")
@@ -130,11 +130,7 @@ class Validator:
         explained = all(self._supported(q, i) for i in q.keys)
         if q.level == "item":
             # One note holds every option: compare the sentences that name each option alone.
-            names = tuple(c.name for c in choices)
-            scores = {
-                c.name: self.evidence.score(c, vec, tuple(n for n in names if n != c.name))
-                for c in choices
-            }
+            scores = {c.name: self.evidence.score(c, vec, others(names, c.name)) for c in choices}
             key_score = min(scores[k.name] for k in keys)
             rival = max((scores[c.name] for c in choices if c not in keys), default=0.0)
             supported = key_score >= MIN_KEY_SCORE.get(q.lang, 0.3)
@@ -196,8 +192,9 @@ class Validator:
             return Verdict(False, ["invented_name"])
         if _confusable(self.topics.get(french.topic), choices, french.keys, self.topics):
             reasons.append("confusable_options")
+        names = tuple(c.name for c in choices)
         if any(
-            _names(french.stem, choices[i], tuple(c.name for c in choices if c != choices[i]))
+            _names(french.stem, choices[i], others(names, choices[i].name))
             or self.glossary.names_in_french(choices[i].name, french.stem)
             or self.glossary.names_in_french(choices[i].core, french.stem)
             for i in french.keys
